@@ -1,0 +1,161 @@
+"""Command line: python -m core {prepare,tag,eval,check,train,experiment} ...; see --help."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+def _tagger(model_dir, device, batch_size):
+    from core.predict import Tagger
+
+    if not Path(model_dir, "config.json").exists():
+        raise SystemExit(f"error: {model_dir} is not a model folder (no config.json); pass --model DIR")
+    return Tagger.from_folder(model_dir, device=device, batch_size=batch_size)
+
+
+def _progress_bar(total: int, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="char", unit_scale=True, disable=quiet, dynamic_ncols=True)
+
+
+def cmd_tag(args) -> int:
+    from core.corpora import read_chars, write_tags
+
+    path = Path(args.input)
+    if not path.exists():
+        raise SystemExit(f"error: {path} does not exist")
+    if args.text:
+        texts = path.read_text(encoding="utf-8").split("\n")
+        if texts and texts[-1] == "":
+            texts.pop()
+        texts = [t.removesuffix("\r") for t in texts]
+    else:
+        texts = read_chars(path)
+    tagger = _tagger(args.model, args.device, args.batch_size)
+    with _progress_bar(sum(len(t) for t in texts), args.quiet) as bar:
+        results = tagger.tag_texts(texts, progress=bar.update)
+    write_tags([r.tags for r in results], args.output)
+    if not args.quiet:
+        entities = sum(len(r.entities) for r in results)
+        print(f"{len(results)} lines, {sum(len(t) for t in texts)} characters, {entities} entities -> {args.output}",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from core.corpora import check_pair
+    from core.labels import DEFAULT_TAGS
+
+    problems = check_pair(args.chars, args.tags, set(DEFAULT_TAGS))
+    for problem in problems:
+        print(f"{args.chars}: {problem}")
+    if problems:
+        print(f"{len(problems)} bad line(s)", file=sys.stderr)
+        return 1
+    print("ok: every line has as many tags as characters and every tag is known")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from core.corpora import read_pair
+    from core.metrics import drop_types, evaluate_tags
+
+    sentences = read_pair(args.chars, args.tags)
+    if args.limit:
+        sentences = sentences[: args.limit]
+    tagger = _tagger(args.model, args.device, args.batch_size)
+    with _progress_bar(sum(len(s.chars) for s in sentences), args.quiet or args.json) as bar:
+        results = tagger.tag_texts([s.chars for s in sentences], progress=bar.update)
+    ignore = set(args.ignore.split(",")) if args.ignore else set()
+    gold = [drop_types(s.tags, ignore) for s in sentences]
+    predicted = [drop_types(r.tags, ignore) for r in results]
+    report = evaluate_tags(gold, predicted, tagger.model.tags)
+    report["model"] = str(args.model)
+    report["ignored_types"] = sorted(ignore)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'type':<8}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+    for name, row in report["entities"].items():
+        print(f"{name:<8}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{row['support']:>9}")
+    print(f"token accuracy {report['token_accuracy']:.4f} over {report['characters']} characters, "
+          f"{report['sentences']} sentences")
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    from core.prepare import main as prepare_main
+
+    return prepare_main(args.rest)
+
+
+def cmd_train(args) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from train_job import main as train_main
+
+    return train_main(args.rest)
+
+
+def cmd_experiment(args) -> int:
+    from core.experiment import main as experiment_main
+
+    return experiment_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="NER Studio's engine on the command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tag = sub.add_parser("tag", help="tag a file: one sentence a line, characters separated by spaces")
+    tag.add_argument("input")
+    tag.add_argument("-o", "--output", required=True, help="one tag per character, same lines")
+    tag.add_argument("--text", action="store_true", help="input is raw text lines: every character counts")
+    _model_options(tag)
+    tag.set_defaults(run=cmd_tag)
+
+    evaluate = sub.add_parser("eval", help="entity P/R/F1 (strict) and token accuracy against a chars/TAG pair")
+    evaluate.add_argument("chars")
+    evaluate.add_argument("tags")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--ignore", default="", help="entity types set to O on both sides, e.g. T for MSRA")
+    evaluate.add_argument("--limit", type=int, help="first N sentences only")
+    _model_options(evaluate)
+    evaluate.set_defaults(run=cmd_eval)
+
+    check = sub.add_parser("check", help="every line has as many tags as characters, every tag known")
+    check.add_argument("chars")
+    check.add_argument("tags")
+    check.set_defaults(run=cmd_check)
+
+    for name, run, text in (("prepare", cmd_prepare, "build the corpora and the bundled encoder from the installed packages"),
+                            ("train", cmd_train, "train a model (same options as train_job.py)"),
+                            ("experiment", cmd_experiment, "run a study: crf-vs-softmax, layers, init")):
+        command = sub.add_parser(name, help=text, add_help=False)
+        command.add_argument("rest", nargs=argparse.REMAINDER)
+        command.set_defaults(run=run)
+    return parser
+
+
+def _model_options(parser) -> None:
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="model folder (default: models/default)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+"""The training loop: a generator that yields one plain dict per event; the caller stores them.
+
+Events: {"event": "step", ...} every few steps, {"event": "epoch", ...} after each evaluation
+(with "is_best" when dev entity F1 improved), {"event": "done", ...} at the end. Writing
+checkpoints, progress bars and database rows is the caller's job (train_job.py).
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from core.labels import split_tag
+from core.metrics import drop_types, entity_scores, token_accuracy
+from core.model import NerModel
+from core.text import chunk_bounds
+
+
+@dataclass
+class Example:
+    chars: list[str]
+    tags: list[str]
+    # Types this example's corpus does not annotate: an O there may hide one of them.
+    unannotated: frozenset = frozenset()
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 3
+    batch_size: int = 32
+    lr: float = 5e-5  # encoder learning rate
+    head_lr_multiplier: float = 100.0  # the new linear layer and CRF start from scratch: 100x (seed's finding)
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    clip_norm: float = 1.0
+    patience: int = 2  # epochs without dev F1 gain before stopping
+    seed: int = 13
+    max_chars: int = 256  # longer training sentences are cut at punctuation: attention cost grows with length^2
+    eval_batch_size: int = 128
+    log_every: int = 20
+    max_steps: int | None = None  # cap for tests and benchmarks
+    amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
+
+
+def split_long(examples: list[Example], max_chars: int) -> list[Example]:
+    out = []
+    for ex in examples:
+        if len(ex.chars) <= max_chars:
+            out.append(ex)
+            continue
+        for start, end in chunk_bounds(ex.chars, max_chars):
+            out.append(Example(ex.chars[start:end], ex.tags[start:end], ex.unannotated))
+    return out
+
+
+def allowed_tags(example: Example, tags: list[str]) -> torch.Tensor:
+    """bool (seq, tags): the gold tag, plus unannotated types' tags wherever gold says O."""
+    index = {tag: i for i, tag in enumerate(tags)}
+    allowed = torch.zeros((len(example.tags), len(tags)), dtype=torch.bool)
+    hidden = [index[t] for t in tags if t != "O" and split_tag(t)[1] in example.unannotated]
+    for position, tag in enumerate(example.tags):
+        if tag not in index:
+            raise ValueError(f"unknown tag {tag!r} at character {position + 1}; known: {' '.join(tags)}")
+        allowed[position, index[tag]] = True
+        if tag == "O" and hidden:
+            allowed[position, hidden] = True
+    return allowed
+
+
+def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random | None) -> list[list[int]]:
+    """Batches of similar length (little padding), in random order when rng is given.
+
+    Sorting inside pools of 50 batches keeps padding low while still mixing the data.
+    """
+    order = list(range(len(lengths)))
+    if rng is not None:
+        rng.shuffle(order)
+    pool = batch_size * 50
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    if rng is not None:
+        rng.shuffle(batches)
+    return batches
+
+
+def collate(examples: list[Example], model: NerModel):
+    """Pad a batch to its longest sentence: ids (batch, seq), allowed (batch, seq, tags), mask."""
+    vocab, tags = model.char_vocab, model.tags
+    width = max(len(ex.chars) for ex in examples)
+    ids = torch.full((len(examples), width), vocab.pad, dtype=torch.long)
+    allowed = torch.ones((len(examples), width, len(tags)), dtype=torch.bool)
+    mask = torch.zeros((len(examples), width), dtype=torch.bool)
+    for row, ex in enumerate(examples):
+        n = len(ex.chars)
+        ids[row, :n] = torch.tensor(vocab.encode(ex.chars), dtype=torch.long)
+        allowed[row, :n] = allowed_tags(ex, tags)
+        mask[row, :n] = True
+    return ids, allowed, mask
+
+
+def _autocast(device: torch.device, enabled: bool):
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
+
+
+@torch.no_grad()
+def evaluate(model: NerModel, examples: list[Example], batch_size: int = 128, amp: bool = True) -> dict:
+    """Dev loss, token accuracy and strict entity scores; unannotated types are dropped on both sides."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    gold, predicted, losses = [], [], []
+    for batch in bucketed_batches([len(ex.chars) for ex in examples], batch_size, None):
+        batch_examples = [examples[i] for i in batch]
+        ids, allowed, mask = (t.to(device) for t in collate(batch_examples, model))
+        with _autocast(device, amp):
+            emissions = model.emissions(ids, mask)
+        losses.append(float(model.loss(emissions, allowed, mask)) * len(batch))
+        best, _ = model.decode(emissions, mask)
+        for row, ex in enumerate(batch_examples):
+            tags = [model.tags[i] for i in best[row, : len(ex.chars)].tolist()]
+            gold.append(drop_types(ex.tags, ex.unannotated))
+            predicted.append(drop_types(tags, ex.unannotated))
+    model.train(was_training)
+    return {
+        "loss": sum(losses) / max(len(examples), 1),
+        "token_accuracy": token_accuracy(gold, predicted),
+        "entities": entity_scores(gold, predicted),
+    }
+
+
+def make_optimizer(model: NerModel, settings: TrainSettings) -> torch.optim.Optimizer:
+    head, encoder_decay, encoder_no_decay = [], [], []
+    for name, param in model.named_parameters():
+        if name.startswith(("classifier", "crf")):
+            head.append(param)
+        elif param.dim() < 2:  # biases and LayerNorm: no weight decay
+            encoder_no_decay.append(param)
+        else:
+            encoder_decay.append(param)
+    groups = [
+        {"params": encoder_decay, "lr": settings.lr, "weight_decay": settings.weight_decay},
+        {"params": encoder_no_decay, "lr": settings.lr, "weight_decay": 0.0},
+        {"params": head, "lr": settings.lr * settings.head_lr_multiplier, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=settings.lr)
+
+
+def linear_schedule(optimizer, warmup_steps: int, total_steps: int):
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / max(warmup_steps, 1)
+        return max(0.0, (total_steps - step) / max(total_steps - warmup_steps, 1))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+@dataclass
+class TrainState:
+    """What resuming needs besides the model weights."""
+
+    epoch: int = 0
+    step: int = 0
+    best_f1: float = -1.0
+    epochs_without_gain: int = 0
+    history: list = field(default_factory=list)
+
+
+def train(model: NerModel, train_examples: list[Example], dev_examples: list[Example],
+          settings: TrainSettings, state: TrainState | None = None, optimizer_state: dict | None = None):
+    """Yield step/epoch/done events while training `model` in place."""
+    device = next(model.parameters()).device
+    distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+    rank = torch.distributed.get_rank() if distributed else 0
+    world = torch.distributed.get_world_size() if distributed else 1
+    train_examples = split_long(train_examples, settings.max_chars)
+    lengths = [len(ex.chars) for ex in train_examples]
+    steps_per_epoch = len(bucketed_batches(lengths, settings.batch_size, None)) // world
+    total_steps = steps_per_epoch * settings.epochs
+    if settings.max_steps is not None:
+        total_steps = min(total_steps, settings.max_steps)
+    if total_steps == 0:
+        raise ValueError(f"no training steps: {len(train_examples)} sentences, batch size {settings.batch_size}")
+    optimizer = make_optimizer(model, settings)
+    scheduler = linear_schedule(optimizer, int(total_steps * settings.warmup_fraction), total_steps)
+    state = state or TrainState()
+    if optimizer_state:
+        optimizer.load_state_dict(optimizer_state["optimizer"])
+        scheduler.load_state_dict(optimizer_state["scheduler"])
+    runner: nn.Module = model
+    if distributed:
+        runner = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    started = time.time()
+    yield {"event": "start", "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
+           "sentences": len(train_examples), "world_size": world, "settings": asdict(settings)}
+    while state.epoch < settings.epochs and state.step < total_steps:
+        rng = random.Random(settings.seed * 1000 + state.epoch)  # same order on every rank
+        batches = bucketed_batches(lengths, settings.batch_size, rng)[: steps_per_epoch * world][rank::world]
+        model.train()
+        epoch_loss, epoch_count, epoch_started = 0.0, 0, time.time()
+        for batch in batches:
+            if state.step >= total_steps:
+                break
+            ids, allowed, mask = (t.to(device) for t in collate([train_examples[i] for i in batch], model))
+            with _autocast(device, settings.amp):
+                emissions = runner(ids, mask) if distributed else model.emissions(ids, mask)
+            loss = model.loss(emissions, allowed, mask)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"loss became {float(loss)} at step {state.step}")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip_norm)
+            optimizer.step()
+            scheduler.step()
+            state.step += 1
+            epoch_loss += loss.item() * len(batch)
+            epoch_count += len(batch)
+            if state.step % settings.log_every == 0 or state.step == total_steps:
+                yield {"event": "step", "epoch": state.epoch + 1, "step": state.step, "total_steps": total_steps,
+                       "loss": loss.item(), "lr": scheduler.get_last_lr()[0],
+                       "tokens": int(mask.sum()), "seconds": time.time() - started}
+        dev = evaluate(model, dev_examples, settings.eval_batch_size, settings.amp) if dev_examples else None
+        state.epoch += 1
+        f1 = dev["entities"]["micro"]["f1"] if dev else 0.0
+        is_best = f1 > state.best_f1
+        if is_best:
+            state.best_f1, state.epochs_without_gain = f1, 0
+        else:
+            state.epochs_without_gain += 1
+        record = {"epoch": state.epoch, "step": state.step, "train_loss": epoch_loss / max(epoch_count, 1),
+                  "dev_loss": dev["loss"] if dev else None,
+                  "dev_token_accuracy": dev["token_accuracy"] if dev else None,
+                  "dev_f1": f1, "dev_entities": dev["entities"] if dev else None,
+                  "epoch_seconds": time.time() - epoch_started}
+        state.history.append(record)
+        yield {"event": "epoch", **record, "is_best": is_best, "seconds": time.time() - started,
+               "optimizer_state": {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}}
+        if state.epochs_without_gain >= settings.patience:
+            yield {"event": "done", "reason": f"early stop: no dev F1 gain for {settings.patience} epochs",
+                   "best_f1": state.best_f1, "seconds": time.time() - started}
+            return
+    yield {"event": "done", "reason": "finished", "best_f1": state.best_f1, "seconds": time.time() - started}
+

@@ -1,0 +1,55 @@
+"""Where training examples come from: prepared corpora by name or folder, and correction files.
+
+Each corpus declares the entity types it does not annotate, so the partial-label CRF can
+treat an O there as "O or one of those types" (MSRA has no time labels; the People's Daily
+data lost most organisations).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.corpora import read_jsonl_spans, read_pair
+from core.train import Example
+
+DATA_DIR = Path("data")
+BUNDLED_CORPORA = {"msra": frozenset({"T"}), "pd": frozenset({"ORG"})}
+CORPUS_INFO_FILE = "corpus.json"  # optional in a user's folder: {"unannotated": ["T"]}
+
+
+def corpus_folder(name_or_dir: str, data_dir=DATA_DIR) -> Path:
+    if name_or_dir in BUNDLED_CORPORA:
+        return Path(data_dir) / "corpora" / name_or_dir
+    return Path(name_or_dir)
+
+
+def unannotated_types(name_or_dir: str, data_dir=DATA_DIR) -> frozenset:
+    if name_or_dir in BUNDLED_CORPORA:
+        return BUNDLED_CORPORA[name_or_dir]
+    info = Path(name_or_dir) / CORPUS_INFO_FILE
+    if info.exists():
+        return frozenset(json.loads(info.read_text(encoding="utf-8")).get("unannotated", []))
+    return frozenset()
+
+
+def split_files(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
+    folder = corpus_folder(name_or_dir, data_dir)
+    chars, tags = folder / f"{split}.txt", folder / f"{split}_TAG.txt"
+    if not chars.exists() or not tags.exists():
+        hint = " (run the set-up: python -m core prepare)" if name_or_dir in BUNDLED_CORPORA else ""
+        raise ValueError(f"corpus {name_or_dir!r} has no {split} split: {chars} / {tags} missing{hint}")
+    return chars, tags
+
+
+def load_split(name_or_dir: str, split: str, data_dir=DATA_DIR, limit: int | None = None) -> list[Example]:
+    chars_path, tags_path = split_files(name_or_dir, split, data_dir)
+    unannotated = unannotated_types(name_or_dir, data_dir)
+    sentences = read_pair(chars_path, tags_path)
+    if limit is not None:
+        sentences = sentences[:limit]
+    return [Example(list(s.chars), list(s.tags), unannotated) for s in sentences]
+
+
+def load_corrections(path) -> list[Example]:
+    """A JSON-lines file of {"text": ..., "spans": [[start, end, label], ...]}: fully annotated."""
+    return [Example(list(s.chars), list(s.tags), frozenset()) for s in read_jsonl_spans(path)]

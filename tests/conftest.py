@@ -1,0 +1,42 @@
+"""Shared fixtures: a tiny randomly initialised BERT that tokenises exactly like bert-base-chinese."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SENTENCES = [
+    ("我爱北京天安门", [(2, 4, "LOC"), (4, 7, "LOC")]),
+    ("张三在上海工作", [(0, 2, "PER"), (3, 5, "LOC")]),
+    ("新华社记者李四报道", [(0, 3, "ORG"), (5, 7, "PER")]),
+    ("一九九八年元旦北京很冷", [(0, 7, "T"), (7, 9, "LOC")]),
+    ("王五去了广州", [(0, 2, "PER"), (4, 6, "LOC")]),
+    ("联合国总部在纽约", [(0, 3, "ORG"), (6, 8, "LOC")]),
+]
+
+
+def bert_chinese_vocab() -> Path:
+    spec = importlib.util.find_spec("berserker")
+    return Path(list(spec.submodule_search_locations)[0]) / "assets" / "vocab.txt"
+
+
+def make_tiny_bert(folder: Path, layers: int = 1) -> Path:
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(vocab_size=21128, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64)
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    shutil.copy(bert_chinese_vocab(), folder / "vocab.txt")
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "BertTokenizer", "do_lower_case": True}), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), layers=2)
