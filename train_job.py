@@ -41,6 +41,8 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr-multiplier", type=float, default=100.0)
+    parser.add_argument("--classifier-lr-multiplier", type=float, default=10.0)
+    parser.add_argument("--time-budget", type=float, default=None, help="minutes; the schedule shrinks to fit")
     parser.add_argument("--patience", type=int, default=2)
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--train-limit", type=int, default=None, help="first N sentences of each corpus (quick runs)")
@@ -148,7 +150,9 @@ def main(argv=None) -> int:
             model = build_model(args.encoder, config)
         model.to(device)
         settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                                 head_lr_multiplier=args.head_lr_multiplier, patience=args.patience,
+                                 head_lr_multiplier=args.head_lr_multiplier,
+                                 classifier_lr_multiplier=args.classifier_lr_multiplier, patience=args.patience,
+                                 time_budget_s=args.time_budget * 60 if args.time_budget else None,
                                  seed=args.seed, max_steps=args.max_steps)
         run_info = {"argv": sys.argv[1:] if argv is None else list(argv), "device": str(device),
                     "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),

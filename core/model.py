@@ -101,17 +101,24 @@ class NerModel(nn.Module):
         return -(allowed_mass * mask).sum(dim=1).mean()
 
     @torch.no_grad()
-    def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Best tag ids (batch, seq) and each character's tag probabilities (batch, seq, tags).
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Best tag ids (batch, seq): Viterbi for the CRF, per-character argmax for softmax."""
+        emissions = emissions.float()
+        if self.crf is not None:
+            return self.crf.viterbi(emissions, mask)
+        return emissions.argmax(dim=-1).masked_fill(~mask, 0)
 
-        For the CRF the probabilities are forward-backward marginals, so a confidence reflects
-        the whole sentence; for softmax they are the per-character softmax.
+    @torch.no_grad()
+    def tag_probabilities(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Each character's tag probabilities (batch, seq, tags).
+
+        For the CRF these are forward-backward marginals, so a confidence reflects the whole
+        sentence; for softmax they are the per-character softmax.
         """
         emissions = emissions.float()
         if self.crf is not None:
-            return self.crf.viterbi(emissions, mask), self.crf.marginals(emissions, mask)
-        probs = emissions.softmax(dim=-1) * mask.unsqueeze(2)
-        return probs.argmax(dim=-1).masked_fill(~mask, 0), probs
+            return self.crf.marginals(emissions, mask)
+        return emissions.softmax(dim=-1) * mask.unsqueeze(2)
 
     # ---- folders -----------------------------------------------------------------------------
 
@@ -154,7 +161,9 @@ def _encoder_from_config_dict(encoder_config: dict) -> nn.Module:
 def build_model(encoder_dir, config: NerConfig) -> NerModel:
     """A fresh tagger on an encoder folder (ours or any Hugging Face one), first N layers."""
     from transformers import AutoConfig, AutoModel
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.set_verbosity_error()  # dropping layers N+1.. is intended, not a warning
     encoder_dir = str(encoder_dir)
     encoder_config = AutoConfig.from_pretrained(encoder_dir)
     if config.num_layers is not None:
@@ -166,7 +175,9 @@ def build_model(encoder_dir, config: NerConfig) -> NerModel:
     if config.init == "random":
         encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False)
     else:
-        encoder = AutoModel.from_pretrained(encoder_dir, config=encoder_config, add_pooling_layer=False)
+        # float32 whatever the folder stores: training in half precision is autocast's job.
+        encoder = AutoModel.from_pretrained(encoder_dir, config=encoder_config, add_pooling_layer=False,
+                                            dtype=torch.float32)
         if config.init == "embeddings":
             # Keep the pretrained embedding rows, re-draw every transformer layer.
             encoder.encoder.apply(encoder._init_weights)

@@ -84,8 +84,8 @@ class Tagger:
         emissions = self.model.emissions(input_ids, mask).float()
         # Whitespace is always O: forcing it here keeps Viterbi and the marginals consistent.
         emissions[:, :, 1:] = emissions[:, :, 1:].masked_fill(spaces.to(self.device).unsqueeze(2), -1e4)
-        best, marginals = self.model.decode(emissions, mask)
-        return best.cpu(), marginals.cpu()
+        best = self.model.decode(emissions, mask)
+        return best.cpu(), self.model.tag_probabilities(emissions, mask).cpu()
 
     def _result(self, text, ids: list[int], probs: list[list[float]]) -> Tagged:
         tags = [self.model.tags[i] for i in ids]

@@ -32,7 +32,8 @@ class TrainSettings:
     epochs: int = 3
     batch_size: int = 32
     lr: float = 5e-5  # encoder learning rate
-    head_lr_multiplier: float = 100.0  # the new linear layer and CRF start from scratch: 100x (seed's finding)
+    head_lr_multiplier: float = 100.0  # the CRF starts from scratch and needs big steps: 100x (seed's finding)
+    classifier_lr_multiplier: float = 10.0  # the new linear layer: between encoder and CRF
     weight_decay: float = 0.01
     warmup_fraction: float = 0.06
     clip_norm: float = 1.0
@@ -42,6 +43,7 @@ class TrainSettings:
     eval_batch_size: int = 128
     log_every: int = 20
     max_steps: int | None = None  # cap for tests and benchmarks
+    time_budget_s: float | None = None  # shrink the schedule to what fits, measured after a few steps
     amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
 
 
@@ -113,6 +115,8 @@ def evaluate(model: NerModel, examples: list[Example], batch_size: int = 128, am
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
+    # Score whole sentences, but run the encoder on pieces its positions can hold.
+    examples = split_long(examples, model.max_chars)
     gold, predicted, losses = [], [], []
     for batch in bucketed_batches([len(ex.chars) for ex in examples], batch_size, None):
         batch_examples = [examples[i] for i in batch]
@@ -120,7 +124,7 @@ def evaluate(model: NerModel, examples: list[Example], batch_size: int = 128, am
         with _autocast(device, amp):
             emissions = model.emissions(ids, mask)
         losses.append(float(model.loss(emissions, allowed, mask)) * len(batch))
-        best, _ = model.decode(emissions, mask)
+        best = model.decode(emissions, mask)
         for row, ex in enumerate(batch_examples):
             tags = [model.tags[i] for i in best[row, : len(ex.chars)].tolist()]
             gold.append(drop_types(ex.tags, ex.unannotated))
@@ -134,10 +138,12 @@ def evaluate(model: NerModel, examples: list[Example], batch_size: int = 128, am
 
 
 def make_optimizer(model: NerModel, settings: TrainSettings) -> torch.optim.Optimizer:
-    head, encoder_decay, encoder_no_decay = [], [], []
+    crf, classifier, encoder_decay, encoder_no_decay = [], [], [], []
     for name, param in model.named_parameters():
-        if name.startswith(("classifier", "crf")):
-            head.append(param)
+        if name.startswith("crf"):
+            crf.append(param)
+        elif name.startswith("classifier"):
+            classifier.append(param)
         elif param.dim() < 2:  # biases and LayerNorm: no weight decay
             encoder_no_decay.append(param)
         else:
@@ -145,18 +151,22 @@ def make_optimizer(model: NerModel, settings: TrainSettings) -> torch.optim.Opti
     groups = [
         {"params": encoder_decay, "lr": settings.lr, "weight_decay": settings.weight_decay},
         {"params": encoder_no_decay, "lr": settings.lr, "weight_decay": 0.0},
-        {"params": head, "lr": settings.lr * settings.head_lr_multiplier, "weight_decay": 0.0},
+        {"params": classifier, "lr": settings.lr * settings.classifier_lr_multiplier, "weight_decay": 0.0},
+        {"params": crf, "lr": settings.lr * settings.head_lr_multiplier, "weight_decay": 0.0},
     ]
     return torch.optim.AdamW(groups, lr=settings.lr)
 
 
-def linear_schedule(optimizer, warmup_steps: int, total_steps: int):
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / max(warmup_steps, 1)
-        return max(0.0, (total_steps - step) / max(total_steps - warmup_steps, 1))
+class LinearSchedule:
+    """Linear warm-up then linear decay to zero at `total` steps; `total` may shrink mid-run."""
 
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    def __init__(self, warmup: int, total: int):
+        self.warmup, self.total = warmup, total
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / max(self.warmup, 1)
+        return max(0.0, (self.total - step) / max(self.total - self.warmup, 1))
 
 
 @dataclass
@@ -177,7 +187,7 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
     distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
     rank = torch.distributed.get_rank() if distributed else 0
     world = torch.distributed.get_world_size() if distributed else 1
-    train_examples = split_long(train_examples, settings.max_chars)
+    train_examples = split_long(train_examples, min(settings.max_chars, model.max_chars))
     lengths = [len(ex.chars) for ex in train_examples]
     steps_per_epoch = len(bucketed_batches(lengths, settings.batch_size, None)) // world
     total_steps = steps_per_epoch * settings.epochs
@@ -186,7 +196,8 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
     if total_steps == 0:
         raise ValueError(f"no training steps: {len(train_examples)} sentences, batch size {settings.batch_size}")
     optimizer = make_optimizer(model, settings)
-    scheduler = linear_schedule(optimizer, int(total_steps * settings.warmup_fraction), total_steps)
+    schedule = LinearSchedule(int(total_steps * settings.warmup_fraction), total_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     state = state or TrainState()
     if optimizer_state:
         optimizer.load_state_dict(optimizer_state["optimizer"])
@@ -195,6 +206,7 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
     if distributed:
         runner = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     started = time.time()
+    first_step = state.step
     yield {"event": "start", "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
            "sentences": len(train_examples), "world_size": world, "settings": asdict(settings)}
     while state.epoch < settings.epochs and state.step < total_steps:
@@ -217,6 +229,13 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
             optimizer.step()
             scheduler.step()
             state.step += 1
+            if state.step == first_step + 20:
+                warm_step, warm_time = state.step, time.time()  # speed is measured after warm-up
+            if settings.time_budget_s and state.step > first_step + 20 and (state.step - first_step) % 100 == 0:
+                total_steps = _fit_to_budget(settings, state.step, total_steps, steps_per_epoch,
+                                             (time.time() - warm_time) / (state.step - warm_step),
+                                             time.time() - started)
+                schedule.total = total_steps
             epoch_loss += loss.item() * len(batch)
             epoch_count += len(batch)
             if state.step % settings.log_every == 0 or state.step == total_steps:
@@ -245,3 +264,17 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
             return
     yield {"event": "done", "reason": "finished", "best_f1": state.best_f1, "seconds": time.time() - started}
 
+
+
+def _fit_to_budget(settings: TrainSettings, step: int, total_steps: int, steps_per_epoch: int,
+                   seconds_per_step: float, elapsed: float) -> int:
+    """Steps that fit the time budget at the speed measured so far, leaving time for evaluations.
+
+    Re-fitted every 100 steps, so the learning-rate decay ends when the time does.
+    """
+    planned = steps_per_epoch * settings.epochs
+    total_steps = planned if settings.max_steps is None else min(planned, settings.max_steps)
+    epochs_left = max(1, settings.epochs - step // max(steps_per_epoch, 1))
+    evaluation_allowance = 0.05 * settings.time_budget_s + 10 * epochs_left
+    affordable = int((settings.time_budget_s - elapsed - evaluation_allowance) / seconds_per_step) + step
+    return max(step + 1, min(total_steps, affordable))

@@ -40,3 +40,26 @@ def make_tiny_bert(folder: Path, layers: int = 1) -> Path:
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory) -> Path:
     return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), layers=2)
+
+
+def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
+    """A real (tiny) training run on SENTENCES: enough to tag them back, in a few seconds."""
+    import torch
+
+    from core.labels import spans_to_tags
+    from core.model import NerConfig, build_model
+    from core.train import Example, TrainSettings, train
+
+    torch.manual_seed(0)
+    model = build_model(encoder_dir, NerConfig())
+    examples = [Example(list(text), spans_to_tags(spans, len(text))) for text, spans in SENTENCES]
+    settings = TrainSettings(epochs=epochs, batch_size=6, lr=1e-3, head_lr_multiplier=10, classifier_lr_multiplier=1,
+                             patience=epochs, log_every=1000)
+    history = [event for event in train(model, examples * 8, examples, settings) if event["event"] == "epoch"]
+    curves = [{k: v for k, v in e.items() if k != "optimizer_state"} for e in history]
+    return model.save(out, {"curves.json": curves})
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_bert, tmp_path_factory) -> Path:
+    return train_tiny_model(tiny_bert, tmp_path_factory.mktemp("models") / "tiny")

@@ -1,0 +1,129 @@
+"""Train -> save -> load -> tag round trip on a tiny model, and the command line around it."""
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT, SENTENCES
+from core.__main__ import main as cli
+from core.corpora import Sentence, write_pair
+from core.labels import spans_to_tags
+from core.model import load_model
+from core.predict import Tagger
+
+
+def test_round_trip_tags_the_training_sentences_back(tiny_model):
+    tagger = Tagger(load_model(tiny_model))
+    results = tagger.tag_texts([text for text, _ in SENTENCES])
+    right = sum(r.spans == [tuple(s) for s in spans] for r, (_, spans) in zip(results, SENTENCES))
+    assert right >= len(SENTENCES) - 1
+
+
+def test_every_character_gets_one_tag_and_spaces_are_o(tiny_model):
+    tagger = Tagger(load_model(tiny_model))
+    text = "张三 在\u3000上海😀ＡＢＣ abc 123\x07\t。" + "北京" * 100
+    result = tagger.tag(text)
+    assert len(result.tags) == len(text) == len(result.char_confidence)
+    assert all(tag == "O" for ch, tag in zip(text, result.tags) if ch.isspace())
+    for entity in result.entities:
+        assert text[entity.start:entity.end] == entity.text
+        assert 0.0 <= entity.confidence <= 1.0
+
+
+def test_long_text_is_chunked_and_offsets_still_match(tiny_model):
+    tagger = Tagger(load_model(tiny_model))
+    text = "".join(t + "。" for t, _ in SENTENCES) * 40  # far beyond the tiny encoder's 62 positions
+    result = tagger.tag(text)
+    assert len(result.tags) == len(text)
+    assert any(e.text == "北京" for e in result.entities)
+    assert all(text[e.start:e.end] == e.text for e in result.entities)
+
+
+def test_empty_text_gives_no_tags(tiny_model):
+    result = Tagger(load_model(tiny_model)).tag("")
+    assert result.tags == [] and result.entities == []
+
+
+def test_marginals_give_probabilities_that_sum_to_one(tiny_model):
+    import torch
+
+    model = load_model(tiny_model)
+    ids = torch.tensor([model.char_vocab.encode("我爱北京天安门")])
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    probs = model.tag_probabilities(model.emissions(ids, mask), mask)
+    assert torch.allclose(probs.sum(-1), torch.ones(1, 7), atol=1e-5)
+
+
+def test_tag_command_writes_one_tag_per_character(tiny_model, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("我 爱 北 京 天 安 门\n张 三 <U+0020> 在 上 海\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    assert cli(["tag", str(source), "-o", str(out), "--model", str(tiny_model), "--quiet"]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [len(line.split(" ")) for line in lines] == [7, 6]
+    assert lines[1].split(" ")[2] == "O"
+
+
+def test_check_names_the_misaligned_line(tmp_path, capsys):
+    chars, tags = tmp_path / "c.txt", tmp_path / "t.txt"
+    chars.write_text("我 爱 北 京\n张 三\n", encoding="utf-8")
+    tags.write_text("O O B_LOC I_LOC\nB_PER\n", encoding="utf-8")
+    assert cli(["check", str(chars), str(tags)]) == 1
+    out = capsys.readouterr().out
+    assert "line 2: 2 characters, 1 tags" in out
+
+
+def test_check_accepts_a_good_pair(tmp_path):
+    chars, tags = tmp_path / "c.txt", tmp_path / "t.txt"
+    write_pair([Sentence(list("我爱北京"), "O O B_LOC I_LOC".split())], chars, tags)
+    assert cli(["check", str(chars), str(tags)]) == 0
+
+
+def test_eval_on_a_hand_computed_case(tiny_model, tmp_path, capsys):
+    """Gold has 2 entities per sentence; whatever the model says, the JSON must equal seqeval by hand."""
+    from core.metrics import entity_scores
+
+    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES[:3]]
+    chars, tags = tmp_path / "c.txt", tmp_path / "t.txt"
+    write_pair(sentences, chars, tags)
+    assert cli(["eval", "--model", str(tiny_model), str(chars), str(tags), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    predicted = Tagger(load_model(tiny_model)).tag_texts([s.chars for s in sentences])
+    expected = entity_scores([s.tags for s in sentences], [r.tags for r in predicted])
+    assert report["entities"]["micro"] == expected["micro"]
+    assert report["entities"]["micro"]["support"] == 6
+
+
+def test_entity_scores_by_hand():
+    from core.metrics import entity_scores, token_accuracy
+
+    gold = [["B_PER", "I_PER", "O", "B_LOC"], ["B_ORG", "I_ORG", "O"]]
+    pred = [["B_PER", "I_PER", "O", "O"], ["B_ORG", "O", "O"]]
+    scores = entity_scores(gold, pred)
+    # 3 gold entities, 2 predicted, 1 exactly right (PER)
+    assert scores["micro"]["precision"] == 0.5
+    assert abs(scores["micro"]["recall"] - 1 / 3) < 1e-9
+    assert abs(scores["micro"]["f1"] - 0.4) < 1e-9
+    assert scores["PER"]["f1"] == 1.0 and scores["LOC"]["recall"] == 0.0
+    assert token_accuracy(gold, pred) == 5 / 7
+
+
+def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
+    """train_job.py unchanged under torchrun: DDP over gloo, rank 0 writes the model."""
+    data = tmp_path / "corpus"
+    data.mkdir()
+    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES]
+    for split in ("train", "dev", "test"):
+        write_pair(sentences * (4 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
+    out = tmp_path / "model"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+               str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data), "--encoder", str(tiny_bert),
+               "--epochs", "2", "--batch-size", "4", "--lr", "1e-3", "--quiet", "--device", "cpu",
+               "--progress", str(tmp_path / "progress.jsonl")]
+    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    events = [json.loads(line) for line in (tmp_path / "progress.jsonl").read_text().splitlines()]
+    assert events[0]["event"] == "start" and events[0]["world_size"] == 2
+    assert any(e["event"] == "finished" for e in events)
+    assert load_model(out).tags[0] == "O"
