@@ -34,6 +34,7 @@ def parse_args(argv=None):
     parser.add_argument("--corrections", help="JSON-lines file of corrected documents (text + spans)")
     parser.add_argument("--corrections-repeat", type=int, default=5, help="times each correction is repeated, so a few hundred matter")
     parser.add_argument("--encoder", default=str(BUNDLED_ENCODER), help="encoder folder (bundled or any Hugging Face one)")
+    parser.add_argument("--init-from", help="start from this model folder's weights (fine-tuning; its curves are kept)")
     parser.add_argument("--head", choices=["crf", "softmax"], default="crf")
     parser.add_argument("--layers", type=int, default=None, help="first N encoder layers (default: all)")
     parser.add_argument("--init", choices=["pretrained", "embeddings", "random"], default="pretrained")
@@ -41,6 +42,7 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr-multiplier", type=float, default=100.0)
+    parser.add_argument("--warmup-fraction", type=float, default=0.06)
     parser.add_argument("--classifier-lr-multiplier", type=float, default=10.0)
     parser.add_argument("--time-budget", type=float, default=None, help="minutes; the schedule shrinks to fit")
     parser.add_argument("--patience", type=int, default=2)
@@ -113,7 +115,7 @@ def load_data(args):
         train_examples += load_split(name, "train", args.data_dir, args.train_limit)
         dev_examples += load_split(name, "dev", args.data_dir, args.dev_limit)
         if not args.no_test:
-            tests[name] = load_split(name, "test", args.data_dir, args.test_limit)
+            tests[Path(name).name] = load_split(name, "test", args.data_dir, args.test_limit)
     if args.corrections:
         train_examples += load_corrections(args.corrections) * args.corrections_repeat
     return train_examples, dev_examples, tests
@@ -145,6 +147,8 @@ def main(argv=None) -> int:
             state = TrainState(**json.loads((resume_dir / "state.json").read_text(encoding="utf-8")))
             optimizer_state = torch.load(resume_dir / "optimizer.pt", weights_only=True)
             progress.emit({"event": "resumed", "epoch": state.epoch, "step": state.step})
+        elif args.init_from:
+            model = load_model(args.init_from)
         else:
             config = NerConfig(tags=list(DEFAULT_TAGS), head=args.head, num_layers=args.layers, init=args.init)
             model = build_model(args.encoder, config)
@@ -152,23 +156,26 @@ def main(argv=None) -> int:
         settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  head_lr_multiplier=args.head_lr_multiplier,
                                  classifier_lr_multiplier=args.classifier_lr_multiplier, patience=args.patience,
+                                 warmup_fraction=args.warmup_fraction,
                                  time_budget_s=args.time_budget * 60 if args.time_budget else None,
                                  seed=args.seed, max_steps=args.max_steps)
         run_info = {"argv": sys.argv[1:] if argv is None else list(argv), "device": str(device),
                     "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
                     "world_size": world, "torch": torch.__version__, "train_sentences": len(train_examples),
                     "dev_sentences": len(dev_examples), "settings": asdict(settings)}
-        history = list(state.history) if state else []
+        history = list(state.history) if state else _earlier_curves(args.init_from)
+        offset = len(history) - (state.epoch if state else 0)  # epochs before this run (fine-tuning)
         best_saved = False
         for event in train(model, train_examples, dev_examples, settings, state, optimizer_state):
             progress.emit(event)
             if event["event"] == "epoch":
-                history.append({k: v for k, v in event.items() if k not in ("optimizer_state", "event")})
+                record = {k: v for k, v in event.items() if k not in ("optimizer_state", "event")}
+                history.append({**record, "epoch": record["epoch"] + offset})
                 if rank == 0:
                     if event["is_best"]:
                         _save_model(model, out, args, history, run_info)
                         best_saved = True
-                    state_now = TrainState(epoch=event["epoch"], step=event["step"], best_f1=max(h["dev_f1"] for h in history),
+                    state_now = TrainState(epoch=event["epoch"], step=event["step"], best_f1=max(h["dev_f1"] for h in history[offset:]),
                                            epochs_without_gain=0, history=history)
                     save_checkpoint(model, state_now, event["optimizer_state"], resume_dir)
             if event["event"] == "done":
@@ -192,6 +199,14 @@ def main(argv=None) -> int:
     finally:
         if world > 1 and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
+
+
+def _earlier_curves(init_from) -> list:
+    if not init_from:
+        return []
+    from core.model import read_json
+
+    return list(read_json(init_from, "curves.json", []))
 
 
 def _save_model(model, out: Path, args, history, run_info, scores=None) -> None:

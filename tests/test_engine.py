@@ -127,3 +127,38 @@ def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
     assert events[0]["event"] == "start" and events[0]["world_size"] == 2
     assert any(e["event"] == "finished" for e in events)
     assert load_model(out).tags[0] == "O"
+
+
+def _corpus_folder(tmp_path):
+    data = tmp_path / "corpus"
+    data.mkdir(exist_ok=True)
+    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES]
+    for split in ("train", "dev", "test"):
+        write_pair(sentences * (4 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
+    return data
+
+
+def test_fine_tuning_from_a_model_keeps_its_curves(tiny_bert, tmp_path):
+    from train_job import main as train_main
+
+    data = _corpus_folder(tmp_path)
+    common = ["--data", str(data), "--encoder", str(tiny_bert), "--batch-size", "4", "--lr", "1e-3", "--quiet"]
+    assert train_main(["--out", str(tmp_path / "first"), "--epochs", "2", *common]) == 0
+    assert train_main(["--out", str(tmp_path / "second"), "--init-from", str(tmp_path / "first"), "--epochs", "1", *common]) == 0
+    curves = json.loads((tmp_path / "second" / "curves.json").read_text())
+    assert [row["epoch"] for row in curves] == [1, 2, 3]
+    scores = json.loads((tmp_path / "second" / "scores.json").read_text())
+    assert "entities" in scores["corpus"]
+    assert not (tmp_path / "second.resume").exists()
+
+
+def test_a_failing_job_reports_failure_and_writes_no_model(tiny_bert, tmp_path):
+    from train_job import main as train_main
+
+    out = tmp_path / "never"
+    progress = tmp_path / "p.jsonl"
+    assert train_main(["--out", str(out), "--data", str(tmp_path / "missing"), "--encoder", str(tiny_bert),
+                       "--quiet", "--progress", str(progress)]) == 1
+    events = [json.loads(line) for line in progress.read_text().splitlines()]
+    assert events[-1]["event"] == "failed" and "missing" in events[-1]["error"]
+    assert not out.exists()

@@ -1,0 +1,116 @@
+"""Tag: paste text, see its entities highlighted with the model's confidence, copy or download
+the tags, send the text to the correction queue."""
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.labels import ENTITY_TYPES
+from storage import documents
+from ui import formats, highlight, shared
+
+st.title("Tag")
+db = shared.get_db()
+version, tagger = shared.active_tagger(db)
+model_types = sorted({tag[2:] for tag in tagger.model.tags if tag != "O"},
+                     key=lambda t: (t not in ENTITY_TYPES, ENTITY_TYPES.index(t) if t in ENTITY_TYPES else 0, t))
+st.caption(f"Model `{version['name']}` · types {', '.join(model_types)} · "
+           f"up to {formats.TAG_LIMIT:,} characters at a time")
+
+with st.form("predict_form", border=False):
+    text = st.text_area("Text", key="predict_text", height=200,
+                        placeholder="粘贴或输入中文文本，例如：我爱北京天安门",
+                        help="Any text: line breaks, spaces, Latin letters, digits and emoji stay where they are. "
+                             "Ctrl+Enter tags.")
+    tag_clicked = st.form_submit_button("Tag", type="primary")
+
+if tag_clicked:
+    st.session_state.pop("predict_result", None)
+    if not text.strip():
+        st.info("Nothing to tag: paste or type some text first.")
+    elif len(text) > formats.TAG_LIMIT:
+        st.error(f"The text has {len(text):,} characters; this page tags at most {formats.TAG_LIMIT:,} "
+                 f"at a time. Split it, or tag the whole file on the command line: `{formats.CLI_HINT}` "
+                 "(one line of the file per text).")
+    else:
+        bar = st.progress(0.0, text="Tagging…")
+        done = [0]
+
+        def advance(n_chars: int) -> None:
+            done[0] += n_chars
+            bar.progress(min(1.0, done[0] / len(text)), text=f"Tagging… {done[0]:,} / {len(text):,} characters")
+
+        tagged = tagger.tag_texts([text], progress=advance)[0]
+        bar.empty()
+        st.session_state["predict_result"] = {"tagged": tagged, "version": version["name"]}
+
+result = st.session_state.get("predict_result")
+if result is None:
+    st.stop()
+tagged = result["tagged"]
+
+counts = {label: sum(e.label == label for e in tagged.entities) for label in model_types}
+columns = st.columns(2 + len(counts))
+columns[0].metric("Characters", f"{len(tagged.text):,}")
+columns[1].metric("Entities", len(tagged.entities))
+for column, (label, n) in zip(columns[2:], counts.items()):
+    column.metric(label, n)
+
+st.html(highlight.legend_html(model_types))
+with st.container(height=420 if len(tagged.text) > 1500 else None, border=True):
+    st.html(highlight.highlight_html(tagged.text, tagged.entities))
+if not tagged.entities:
+    st.info("The model found no entities in this text.")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Entities")
+    st.dataframe(
+        pd.DataFrame(formats.entity_rows(tagged.entities), columns=["text", "type", "start", "end", "confidence"]),
+        key="predict_entities", hide_index=True, width="stretch",
+        column_config={"confidence": st.column_config.ProgressColumn(
+            "confidence", help="lowest CRF marginal probability over the entity's characters",
+            min_value=0.0, max_value=1.0, format="%.3f")})
+with right:
+    st.subheader("Send for correction")
+    digest = hashlib.sha256(f"{result['version']}\0{tagged.text}".encode("utf-8")).hexdigest()
+    sent = st.session_state.setdefault("predict_sent", {})
+    if digest in sent:
+        st.success(f"Queued as document #{sent[digest]}: open **Correct** to review it.")
+    elif st.button("Send to correction queue", key="predict_send", icon=":material/playlist_add:"):
+        document_id = documents.add_document(
+            db, tagged.text, source="tag page",
+            predicted_spans=[list(span) for span in tagged.spans], predicted_by=result["version"],
+            confidence=formats.document_confidence(tagged.char_confidence))
+        sent[digest] = document_id
+        st.rerun()
+
+st.subheader("Tags in the seed's format")
+sentences = formats.sentences_by_line(tagged.text, tagged.tags)
+chars_file, tags_file = formats.pair_strings(sentences) if sentences else ("", "")
+st.caption("One line per line of the text, tokens separated by spaces; spaces and control characters "
+           "are written as <U+XXXX>. The copy button is at the top right of each box.")
+st.code(tags_file, language=None, wrap_lines=True)
+with st.expander("Characters line(s)"):
+    st.code(chars_file, language=None, wrap_lines=True)
+
+download = st.columns(4)
+download[0].download_button("Characters (.txt)", chars_file, "text.txt", "text/plain", key="predict_dl_chars")
+download[1].download_button("Tags (_TAG.txt)", tags_file, "text_TAG.txt", "text/plain", key="predict_dl_tags")
+download[2].download_button("CoNLL", formats.conll_string(sentences) if sentences else "", "text.conll",
+                            "text/plain", key="predict_dl_conll")
+download[3].download_button("JSON lines", formats.whole_text_jsonl(tagged.text, tagged.tags), "text.jsonl",
+                            "application/jsonl", key="predict_dl_jsonl",
+                            help="One record for the whole text; offsets are those of the text as pasted.")
+
+with st.expander("Confidence per character"):
+    figure = go.Figure(go.Scatter(
+        y=tagged.char_confidence, mode="lines", line={"width": 1},
+        customdata=[[c, t] for c, t in zip(tagged.text, tagged.tags)],
+        hovertemplate="%{x}: %{customdata[0]} %{customdata[1]}<br>confidence %{y:.3f}<extra></extra>"))
+    figure.update_layout(height=240, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         xaxis_title="character", yaxis={"range": [0, 1.02], "title": "confidence"})
+    st.plotly_chart(figure, key="predict_confidence_chart")

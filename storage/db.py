@@ -1,0 +1,174 @@
+"""Opening the studio database: one SQLite file in WAL mode, the schema as registered migrations.
+
+Several processes write to it at once (the app's sessions, a training job), so every
+read-then-write goes through write_transaction(), which takes the write lock up front.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+BUSY_TIMEOUT_S = 10.0  # a writer waits this long for another one; training writes take milliseconds
+
+MIGRATIONS = Migrations("ner_studio")
+
+
+@MIGRATIONS()
+def m001_tables(db: sqlite_utils.Database) -> None:
+    # IF NOT EXISTS everywhere: a step stays harmless if its record in _sqlite_migrations is lost.
+    db.executescript("""
+    CREATE TABLE IF NOT EXISTS documents (
+        id INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        source TEXT,
+        created_at TEXT NOT NULL,
+        predicted_spans_json TEXT,
+        predicted_by TEXT,            -- model version name
+        confidence REAL,              -- lowest entity/character confidence: the queue's order
+        status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'corrected'))
+    );
+    CREATE INDEX IF NOT EXISTS documents_queue ON documents (status, confidence);
+
+    CREATE TABLE IF NOT EXISTS corrections (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents (id),
+        spans_json TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        model_version TEXT,
+        note TEXT,
+        base_correction_id INTEGER REFERENCES corrections (id)  -- the revision the editor started from
+    );
+    CREATE INDEX IF NOT EXISTS corrections_document ON corrections (document_id, id);
+    -- Append-only, enforced by the file itself: undo appends an older version again.
+    CREATE TRIGGER IF NOT EXISTS corrections_no_update BEFORE UPDATE ON corrections
+        BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS corrections_no_delete BEFORE DELETE ON corrections
+        BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+
+    CREATE TABLE IF NOT EXISTS jobs (
+        id INTEGER PRIMARY KEY,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'running', 'finished', 'failed', 'cancelled')),
+        params_json TEXT NOT NULL DEFAULT '{}',
+        pid INTEGER,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        progress_json TEXT,           -- the latest step event
+        epochs_json TEXT NOT NULL DEFAULT '[]',
+        log_tail TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        model_path TEXT,
+        log_path TEXT,                -- the process's stdout and stderr
+        command TEXT
+    );
+
+    CREATE TABLE IF NOT EXISTS model_versions (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        job_id INTEGER REFERENCES jobs (id),
+        scores_json TEXT,
+        curves_json TEXT,
+        is_active INTEGER NOT NULL DEFAULT 0 CHECK (is_active IN (0, 1))
+    );
+    -- At most one active version, whatever writes the table.
+    CREATE UNIQUE INDEX IF NOT EXISTS model_versions_one_active ON model_versions (is_active) WHERE is_active = 1;
+    """)
+
+
+def connect(path) -> sqlite_utils.Database:
+    """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
+
+    The connection may be used from several threads (Streamlit); our writes serialise on a lock.
+    """
+    path = str(path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a power cut may lose the last commit, never corrupt
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply pending migrations; safe to run any number of times, from several processes at once."""
+    if not MIGRATIONS.pending(db):
+        return
+    with write_transaction(db):  # re-checked under the write lock: a second process finds nothing to do
+        MIGRATIONS.apply(db)
+
+
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock(db: sqlite_utils.Database) -> threading.RLock:
+    with _LOCKS_GUARD:
+        if not hasattr(db, "_studio_lock"):
+            db._studio_lock = threading.RLock()
+        return db._studio_lock
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database):
+    """A transaction that holds the write lock from its first statement (BEGIN IMMEDIATE).
+
+    db.atomic() begins DEFERRED: a transaction that reads, then writes, can then fail at once
+    with "database is locked" when another process wrote in between, busy timeout or not.
+    Nested use becomes a savepoint.
+    """
+    with _lock(db):
+        if db.conn.in_transaction:
+            with db.atomic():
+                yield db
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.rollback()
+            raise
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def now() -> str:
+    """UTC, ISO 8601 with milliseconds: sorts as text."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def dumps(value) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def decode(row: dict | None) -> dict | None:
+    """A row with every name_json column decoded under name (None stays None)."""
+    if row is None:
+        return None
+    out = {}
+    for key, value in row.items():
+        if key.endswith("_json"):
+            out[key[: -len("_json")]] = None if value is None else json.loads(value)
+        else:
+            out[key] = value
+    return out
+
+
+def one(db: sqlite_utils.Database, sql: str, params=()) -> dict | None:
+    return next(db.query(sql, params), None)

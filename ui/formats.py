@@ -1,0 +1,134 @@
+"""Strings the pages show or offer for download: the seed's chars/TAG pair, CoNLL, JSON lines,
+score summaries, entity tables, span checks. Pure: no Streamlit, no SQL.
+
+The file formats are written by core.corpora's own writers (through a temporary folder), so a
+download always reads back with core.corpora's readers and `python -m core check`.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from core.corpora import Sentence, write_conll, write_jsonl_spans, write_pair
+from core.labels import spans_to_tags
+
+TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI
+CLI_HINT = "python -m core tag --text INPUT.txt OUTPUT_TAG.txt"
+
+
+# ---- downloads -----------------------------------------------------------------------------
+def sentences_by_line(text: str, tags: list[str]) -> list[Sentence]:
+    """One sentence per line of the text, as the seed's files have them; empty lines dropped.
+
+    A line break (\\n, or \\r\\n) ends a line and belongs to no sentence; every other
+    character, spaces and control characters included, keeps its tag.
+    """
+    if len(text) != len(tags):
+        raise ValueError(f"{len(text)} characters but {len(tags)} tags")
+    sentences, start = [], 0
+    for end in [i for i, char in enumerate(text) if char == "\n"] + [len(text)]:
+        stop = end - 1 if end > start and text[end - 1] == "\r" and end < len(text) else end
+        if stop > start:
+            sentences.append(Sentence(list(text[start:stop]), list(tags[start:stop])))
+        start = end + 1
+    return sentences
+
+
+def _written(write, sentences, *names) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
+        paths = [Path(folder) / name for name in names]
+        write(sentences, *paths)
+        return [path.read_text(encoding="utf-8") for path in paths]
+
+
+def pair_strings(sentences) -> tuple[str, str]:
+    """(chars file, TAG file): space-separated, one sentence a line; blanks as <U+XXXX>."""
+    chars, tags = _written(write_pair, list(sentences), "chars.txt", "chars_TAG.txt")
+    return chars, tags
+
+
+def conll_string(sentences) -> str:
+    return _written(write_conll, list(sentences), "out.conll")[0]
+
+
+def jsonl_string(sentences) -> str:
+    return _written(write_jsonl_spans, list(sentences), "out.jsonl")[0]
+
+
+def whole_text_jsonl(text: str, tags: list[str]) -> str:
+    """One JSON line for the whole text: its spans' offsets are those of the text as pasted."""
+    return jsonl_string([Sentence(list(text), list(tags))])
+
+
+# ---- tables and summaries ------------------------------------------------------------------
+def entity_rows(entities) -> list[dict]:
+    return [{"text": e.text, "type": e.label, "start": e.start, "end": e.end,
+             "confidence": round(e.confidence, 4)} for e in entities]
+
+
+def span_rows(text: str, spans) -> list[dict]:
+    return [{"start": s, "end": e, "type": label, "text": text[s:e]} for s, e, label in spans]
+
+
+def document_confidence(char_confidence) -> float:
+    """The queue's sort key: the model's lowest confidence over every character of the text.
+
+    Lower than or equal to the lowest entity confidence, and it also catches the characters
+    the model tagged O without being sure (a missed name), which entity confidence cannot see.
+    """
+    return round(min(char_confidence), 6) if len(char_confidence) else 1.0
+
+
+def score_summary(scores) -> str | None:
+    """'MSRA F1 86.3 · T F1 96.6' from a model's scores.json dict (msra micro F1, pd T F1)."""
+    if not isinstance(scores, dict):
+        return None
+    parts = []
+    msra = (scores.get("msra") or {}).get("entities", {}).get("micro", {}).get("f1")
+    if isinstance(msra, (int, float)):
+        parts.append(f"MSRA F1 {100 * msra:.1f}")
+    time = (scores.get("pd") or {}).get("entities", {}).get("T", {}).get("f1")
+    if isinstance(time, (int, float)):
+        parts.append(f"T F1 {100 * time:.1f}")
+    return " · ".join(parts) or None
+
+
+def preview(text: str, width: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+# ---- spans being corrected -----------------------------------------------------------------
+def normalise_spans(spans) -> list[tuple[int, int, str]]:
+    return sorted((int(s), int(e), str(label)) for s, e, label in spans)
+
+
+def check_spans(spans, length: int) -> list[tuple[int, int, str]]:
+    """Sorted spans; ValueError naming the span if one lies outside the text or overlaps another."""
+    spans = normalise_spans(spans)
+    spans_to_tags(spans, length)
+    return spans
+
+
+def with_span(spans, new, length: int) -> list[tuple[int, int, str]]:
+    """spans plus new; spans that overlap new are replaced by it (the annotator's latest word)."""
+    start, end, label = int(new[0]), int(new[1]), str(new[2])
+    if not 0 <= start < end <= length:
+        raise ValueError(f"characters {start}-{end} are not inside the text (0-{length}); "
+                         "start must be below end")
+    kept = [s for s in normalise_spans(spans) if s[1] <= start or s[0] >= end]
+    return check_spans(kept + [(start, end, label)], length)
+
+
+def find_fragment(text: str, fragment: str, spans=()) -> list[int]:
+    """Start offsets of every occurrence of fragment, free ones (covered by no span) first."""
+    if not fragment:
+        return []
+    starts, position = [], text.find(fragment)
+    while position != -1:
+        starts.append(position)
+        position = text.find(fragment, position + 1)
+    end = len(fragment)
+    covered = {i for s, e, _ in spans for i in range(s, e)}
+    return sorted(starts, key=lambda p: any(i in covered for i in range(p, p + end)))
+

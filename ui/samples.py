@@ -1,0 +1,63 @@
+"""The Model screen's fixed sample: tag the first sentences of each bundled test split, score them.
+
+Pure (no Streamlit): the page caches the result per model folder.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.corpora import read_pair
+from core.metrics import drop_types, evaluate_tags
+from core.training_data import BUNDLED_CORPORA, split_files, unannotated_types
+
+SAMPLE_SIZE = 300  # sentences per corpus: a few seconds of tagging on a CPU, enough to fill every row
+
+
+def sample_sentences(data_dir, per_corpus: int = SAMPLE_SIZE) -> dict[str, list]:
+    """{corpus: first sentences of its test split} for the bundled corpora present under data_dir."""
+    sample = {}
+    for name in BUNDLED_CORPORA:
+        try:
+            chars, tags = split_files(name, "test", data_dir)
+        except ValueError:  # not prepared here: the sample simply has one corpus fewer
+            continue
+        sample[name] = read_pair(chars, tags)[:per_corpus]
+    return sample
+
+
+def evaluate_sample(tagger, sample: dict[str, list]) -> dict:
+    """evaluate_tags per corpus plus the summed confusion, types a corpus leaves out set to O.
+
+    Returns {"corpora": {name: evaluate_tags result}, "confusion": {"tags", "counts"}}.
+    """
+    tags = list(tagger.model.tags)
+    corpora, total = {}, [[0] * len(tags) for _ in tags]
+    for name, sentences in sample.items():
+        ignored = unannotated_types(name)
+        predicted = tagger.tag_texts([s.chars for s in sentences])
+        report = evaluate_tags([drop_types(s.tags, ignored) for s in sentences],
+                               [drop_types(r.tags, ignored) for r in predicted], tags)
+        corpora[name] = report
+        total = [[a + b for a, b in zip(x, y)] for x, y in zip(total, report["confusion"]["counts"])]
+    return {"corpora": corpora, "confusion": {"tags": tags, "counts": total}}
+
+
+def saved_confusion(scores: dict | None) -> dict | None:
+    """The confusion a model folder's scores.json carries (summed over corpora), if any."""
+    found = [result["confusion"] for result in (scores or {}).values()
+             if isinstance(result, dict) and isinstance(result.get("confusion"), dict)]
+    if not found:
+        return None
+    tags = found[0]["tags"]
+    counts = [[0] * len(tags) for _ in tags]
+    for confusion in found:
+        if confusion["tags"] != tags:
+            raise ValueError(f"scores.json confusions use different tag orders: {tags} vs {confusion['tags']}")
+        counts = [[a + b for a, b in zip(x, y)] for x, y in zip(counts, confusion["counts"])]
+    return {"tags": tags, "counts": counts}
+
+
+def folder_stamp(folder) -> float:
+    """Changes whenever a model folder is rewritten (cache key part)."""
+    folder = Path(folder)
+    return max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=0.0)
