@@ -1,0 +1,254 @@
+"""Documents to annotate and their corrections: an append-only history per document.
+
+A document's current spans are those of its latest correction, else the model's prediction.
+Saving checks the revision the editor started from, so two tabs never overwrite each other.
+Spans are lists [start, end, label], end exclusive, label one of core.labels.ENTITY_TYPES.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import sqlite_utils
+
+from core.labels import ENTITY_TYPES
+from storage.db import decode, dumps, now, one, write_transaction
+
+STATUSES = ("new", "corrected")
+_ORDERS = {
+    "confidence": "d.confidence IS NULL, d.confidence, d.id",  # least confident first, unscored last
+    "newest": "d.id DESC",
+    "oldest": "d.id",
+}
+# Each document with its latest correction (if any): the one query behind every document read.
+_DOCUMENTS = """
+SELECT d.*, c.id AS revision, c.spans_json AS corrected_spans_json
+FROM documents d
+LEFT JOIN corrections c ON c.id = (SELECT MAX(id) FROM corrections WHERE document_id = d.id)
+"""
+
+
+class ConflictError(Exception):
+    """The document changed since the editor loaded it: nothing was saved; show both versions."""
+
+    def __init__(self, document_id: int, base_revision, current_revision, current_spans):
+        self.document_id = document_id
+        self.base_revision = base_revision
+        self.current_revision = current_revision
+        self.current_spans = current_spans
+        super().__init__(f"document {document_id} was saved as revision {current_revision} meanwhile "
+                         f"(this edit started from {base_revision}); nothing was overwritten")
+
+
+def check_spans(text: str, spans) -> list[list]:
+    """Spans as sorted [start, end, label] lists; ValueError naming the first bad one."""
+    out = []
+    for span in spans or []:
+        try:
+            start, end, label = span
+        except (TypeError, ValueError):
+            raise ValueError(f"span {span!r} is not [start, end, label]") from None
+        if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+            raise ValueError(f"span {span!r}: start and end must be integers")
+        if label not in ENTITY_TYPES:
+            raise ValueError(f"span {span!r}: unknown label {label!r}, expected one of {', '.join(ENTITY_TYPES)}")
+        if not 0 <= start < end <= len(text):
+            raise ValueError(f"span {span!r} is outside the text (length {len(text)}) or empty")
+        out.append([start, end, label])
+    out.sort()
+    for before, after in zip(out, out[1:]):
+        if after[0] < before[1]:
+            raise ValueError(f"span {after!r} overlaps span {before!r}")
+    return out
+
+
+def _document(row: dict) -> dict:
+    doc = decode(row)
+    corrected = doc.pop("corrected_spans")
+    doc["predicted_spans"] = doc["predicted_spans"] or []
+    doc["spans"] = corrected if corrected is not None else doc["predicted_spans"]
+    return doc
+
+
+def _check_text(text) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"document text must be a non-blank string, got {text!r}")
+    return text
+
+
+def _insert_document(db, text, source, predicted_spans=None, predicted_by=None, confidence=None) -> int:
+    text = _check_text(text)
+    predicted = check_spans(text, predicted_spans) if predicted_spans is not None else None
+    return db["documents"].insert({
+        "text": text, "source": source, "created_at": now(), "predicted_spans_json": dumps(predicted),
+        "predicted_by": predicted_by, "confidence": None if confidence is None else float(confidence),
+        "status": "new"}).last_pk
+
+
+def _append_correction(db, document_id, spans, annotator, model_version, note, base, mark_corrected=True) -> int:
+    if not isinstance(annotator, str) or not annotator.strip():
+        raise ValueError(f"annotator must be a non-blank name, got {annotator!r}")
+    correction_id = db["corrections"].insert({
+        "document_id": document_id, "spans_json": dumps(spans), "annotator": annotator, "created_at": now(),
+        "model_version": model_version, "note": note, "base_correction_id": base}).last_pk
+    if mark_corrected:
+        db.execute("UPDATE documents SET status = 'corrected' WHERE id = ? AND status != 'corrected'", [document_id])
+    return correction_id
+
+
+def add_document(db: sqlite_utils.Database, text: str, source: str, predicted_spans=None, predicted_by=None,
+                 confidence=None) -> int:
+    with write_transaction(db):
+        return _insert_document(db, text, source, predicted_spans, predicted_by, confidence)
+
+
+def add_documents(db: sqlite_utils.Database, rows) -> list[int]:
+    """Many documents in one transaction: all are added or, on a bad row, none (ValueError names it)."""
+    ids = []
+    with write_transaction(db):
+        for i, row in enumerate(rows):
+            try:
+                ids.append(_insert_document(db, row.get("text"), row.get("source"), row.get("predicted_spans"),
+                                            row.get("predicted_by"), row.get("confidence")))
+            except ValueError as error:
+                raise ValueError(f"row {i}: {error}") from None
+    return ids
+
+
+def queue(db: sqlite_utils.Database, order: str = "confidence", status: str | None = None,
+          limit: int | None = None) -> list[dict]:
+    """Documents in review order; status None means every document, "new" the ones still to review."""
+    if order not in _ORDERS:
+        raise ValueError(f"order must be one of {', '.join(_ORDERS)}, got {order!r}")
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)} or None, got {status!r}")
+    sql = _DOCUMENTS + (" WHERE d.status = ?" if status else "") + f" ORDER BY {_ORDERS[order]}"
+    params = [status] if status else []
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [_document(row) for row in db.query(sql, params)]
+
+
+def get_document(db: sqlite_utils.Database, document_id: int) -> dict:
+    """The document with "spans" (latest correction's, else predicted) and "revision" (None if none)."""
+    row = one(db, _DOCUMENTS + " WHERE d.id = ?", [document_id])
+    if row is None:
+        raise KeyError(f"no document with id {document_id}")
+    return _document(row)
+
+
+def save_correction(db: sqlite_utils.Database, document_id: int, spans, annotator: str, model_version=None,
+                    base_revision=None, note=None) -> int:
+    """Append a correction made from base_revision (the "revision" the editor loaded; None for none).
+
+    Raises ConflictError, saving nothing, when someone saved the document after that revision.
+    """
+    with write_transaction(db):
+        doc = get_document(db, document_id)
+        spans = check_spans(doc["text"], spans)
+        if base_revision != doc["revision"]:
+            raise ConflictError(document_id, base_revision, doc["revision"], doc["spans"])
+        return _append_correction(db, document_id, spans, annotator, model_version, note, doc["revision"])
+
+
+def history(db: sqlite_utils.Database, document_id: int) -> list[dict]:
+    """Every correction of the document, oldest first, spans decoded under "spans"."""
+    return [decode(row) for row in db.query(
+        "SELECT * FROM corrections WHERE document_id = ? ORDER BY id", [document_id])]
+
+
+def restore(db: sqlite_utils.Database, document_id: int, correction_id: int, annotator: str) -> int:
+    """Undo: append a copy of an older correction as the newest (itself undoable the same way)."""
+    with write_transaction(db):
+        old = one(db, "SELECT * FROM corrections WHERE id = ? AND document_id = ?", [correction_id, document_id])
+        if old is None:
+            raise KeyError(f"document {document_id} has no correction {correction_id}")
+        current = get_document(db, document_id)["revision"]
+        return _append_correction(db, document_id, json.loads(old["spans_json"]), annotator, old["model_version"],
+                                  f"restored revision {correction_id}", current)
+
+
+def _find_all(text: str, fragment: str) -> list[int]:
+    """Start of every non-overlapping occurrence, left to right."""
+    starts, i = [], text.find(fragment)
+    while i != -1:
+        starts.append(i)
+        i = text.find(fragment, i + len(fragment))
+    return starts
+
+
+def occurrences(db: sqlite_utils.Database, text_fragment: str, exclude_document_id=None) -> list[tuple[int, int]]:
+    """(document_id, start) of every non-overlapping occurrence of the fragment, in any document."""
+    if not text_fragment:
+        raise ValueError("the fragment to look for is empty")
+    rows = db.query("SELECT id, text FROM documents WHERE instr(text, ?) > 0 AND id IS NOT ? ORDER BY id",
+                    [text_fragment, exclude_document_id])
+    return [(row["id"], start) for row in rows for start in _find_all(row["text"], text_fragment)]
+
+
+def apply_to_all(db: sqlite_utils.Database, fragment: str, label: str, annotator: str, model_version=None,
+                 exclude_document_id=None) -> dict:
+    """Label every occurrence of fragment in the queued (status "new") documents.
+
+    An occurrence that overlaps an existing span is left alone and counted as skipped; one
+    already labelled exactly so is neither. Each changed document gets one appended correction
+    and stays in the queue (status "new"): a person has not reviewed the rest of it.
+    Returns {"changed": documents, "added": spans, "skipped": occurrences}.
+    """
+    if not fragment:
+        raise ValueError("the fragment to label is empty")
+    if label not in ENTITY_TYPES:
+        raise ValueError(f"unknown label {label!r}, expected one of {', '.join(ENTITY_TYPES)}")
+    changed = added = skipped = 0
+    with write_transaction(db):
+        rows = db.query(_DOCUMENTS + " WHERE d.status = 'new' AND instr(d.text, ?) > 0 AND d.id IS NOT ? ORDER BY d.id",
+                        [fragment, exclude_document_id])
+        for doc in [_document(row) for row in rows]:
+            spans = [list(span) for span in doc["spans"]]
+            new = 0
+            for start in _find_all(doc["text"], fragment):
+                span = [start, start + len(fragment), label]
+                if span in spans:
+                    continue
+                if any(s < span[1] and span[0] < e for s, e, _ in spans):
+                    skipped += 1
+                    continue
+                spans.append(span)
+                new += 1
+            if new:
+                _append_correction(db, doc["id"], check_spans(doc["text"], spans), annotator, model_version,
+                                   f"apply to all: {fragment} as {label}", doc["revision"], mark_corrected=False)
+                changed, added = changed + 1, added + new
+    return {"changed": changed, "added": added, "skipped": skipped}
+
+
+def corrected_documents(db: sqlite_utils.Database) -> list[dict]:
+    """Every corrected document (oldest first) with its latest spans: what training and export read."""
+    return [_document(row) for row in db.query(_DOCUMENTS + " WHERE d.status = 'corrected' ORDER BY d.id")]
+
+
+def snapshot_corrections(db: sqlite_utils.Database, path) -> int:
+    """Write the corrected documents as JSON lines {"text", "spans"} to path atomically; returns how many.
+
+    A training job reads this snapshot, so annotators can keep saving while it runs.
+    """
+    documents = corrected_documents(db)  # one SELECT: a consistent snapshot
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
+            for doc in documents:
+                file.write(json.dumps({"text": doc["text"], "spans": doc["spans"]}, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(documents)
+
+
+# Files in and out live in storage/files.py; they are part of this module's API.
+from storage.files import export_conll, export_jsonl, export_pair, import_jsonl, import_pair  # noqa: E402,F401
