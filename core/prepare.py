@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from core import corpora
+from core import bundled, corpora
 
 MANIFEST_FORMAT = 1  # bump when the conversion changes, so old outputs get rewritten
 SPLITS = ("train", "dev", "test")
@@ -55,12 +55,12 @@ def _write_split(root: Path, corpus: str, split: str, sentences) -> list[str]:
 
 
 def _build_corpora(root: Path) -> dict:
-    official = corpora.msra_official()  # raises ValueError unless the published counts match
-    loaded = {"msra": corpora.split_msra(official), "pd": corpora.load_peoples_daily()}
+    official = bundled.msra_official()  # raises ValueError unless the published counts match
+    loaded = {"msra": bundled.split_msra(official), "pd": bundled.load_peoples_daily()}
     summary = {"format": MANIFEST_FORMAT,
                "msra_official": {split: corpora.corpus_stats(sentences)
                                  for split, sentences in official.items()},
-               "msra_published": corpora.MSRA_PUBLISHED}
+               "msra_published": bundled.MSRA_PUBLISHED}
     (root / "manifest.json").unlink(missing_ok=True)  # incomplete until rewritten below
     files = []
     for corpus, splits in loaded.items():

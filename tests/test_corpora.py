@@ -5,9 +5,9 @@ import json
 import pytest
 
 from core import prepare as prepare_module
-from core.corpora import (Sentence, bmes_to_bio, check_pair, corpus_stats, load_peoples_daily,
-                          msra_official, parse_pd_line, read_conll, read_jsonl_spans, read_msra,
-                          read_pair, split_msra, write_conll, write_jsonl_spans, write_pair)
+from core.bundled import bmes_to_bio, load_peoples_daily, msra_official, parse_pd_line, read_msra, split_msra
+from core.corpora import (Sentence, check_pair, corpus_stats, read_conll, read_jsonl_spans, read_pair, write_conll,
+                          write_jsonl_spans, write_pair)
 
 KNOWN = {"O", "B_PER", "I_PER", "B_LOC", "I_LOC", "B_ORG", "I_ORG", "B_T", "I_T"}
 
@@ -117,8 +117,8 @@ def test_prepare_skips_complete_outputs(tmp_path, monkeypatch):
     def fake_official():
         calls.append(1)
         return tiny
-    monkeypatch.setattr(prepare_module.corpora, "msra_official", fake_official)
-    monkeypatch.setattr(prepare_module.corpora, "load_peoples_daily",
+    monkeypatch.setattr(prepare_module.bundled, "msra_official", fake_official)
+    monkeypatch.setattr(prepare_module.bundled, "load_peoples_daily",
                         lambda: {"train": tiny["train"], "dev": tiny["test"], "test": tiny["test"]})
     first = prepare_module.prepare(tmp_path, build_encoder=False)
     second = prepare_module.prepare(tmp_path, build_encoder=False)
