@@ -162,3 +162,34 @@ def test_a_failing_job_reports_failure_and_writes_no_model(tiny_bert, tmp_path):
     events = [json.loads(line) for line in progress.read_text().splitlines()]
     assert events[-1]["event"] == "failed" and "missing" in events[-1]["error"]
     assert not out.exists()
+
+
+def test_a_killed_job_resumes_from_its_last_epoch(tiny_bert, tmp_path):
+    import signal
+    import time
+
+    data = tmp_path / "corpus"
+    data.mkdir()
+    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES]
+    for split in ("train", "dev", "test"):
+        write_pair(sentences * (40 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
+    out, progress = tmp_path / "model", tmp_path / "progress.jsonl"
+    command = [sys.executable, str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data),
+               "--encoder", str(tiny_bert), "--epochs", "3", "--batch-size", "4", "--quiet", "--progress", str(progress)]
+    job = subprocess.Popen(command, cwd=ROOT)
+    deadline = time.time() + 120
+    while time.time() < deadline and '"event": "epoch"' not in (progress.read_text() if progress.exists() else ""):
+        time.sleep(0.05)
+    # Kill it once the first epoch's checkpoint is written, before the job can finish.
+    while time.time() < deadline and not (tmp_path / "model.resume" / "state.json").exists():
+        time.sleep(0.05)
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    state = json.loads((tmp_path / "model.resume" / "state.json").read_text())
+    assert 1 <= state["epoch"] < 3, "the job finished before it could be killed"
+    assert load_model(out).tags[0] == "O"  # the best epoch so far is complete and loadable
+    resumed = subprocess.run(command + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    events = [json.loads(line) for line in progress.read_text().splitlines()]
+    assert any(e["event"] == "resumed" and e["epoch"] == state["epoch"] for e in events)
+    assert [row["epoch"] for row in json.loads((out / "curves.json").read_text())] == [1, 2, 3]
