@@ -57,7 +57,12 @@ def parse_args(argv=None):
     parser.add_argument("--progress", help="append one JSON line per event here")
     parser.add_argument("--resume", action="store_true", help="continue from OUT.resume if it exists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser.parse_args(argv)
+    parser.add_argument("--db", help="studio database: the job's row follows the run; the finished model is registered")
+    parser.add_argument("--job-id", type=int, help="the job's row in --db")
+    args = parser.parse_args(argv)
+    if (args.db is None) != (args.job_id is None):
+        parser.error("--db and --job-id go together")
+    return args
 
 
 def setup_device(requested: str) -> tuple[torch.device, int, int]:
@@ -82,6 +87,7 @@ class Progress:
         self.enabled = enabled
         self.quiet = quiet or not enabled
         self.bar = None
+        self.sinks = []  # callables that also receive every event (the studio database)
 
     def emit(self, event: dict) -> None:
         if not self.enabled:
@@ -91,6 +97,8 @@ class Progress:
         if self.path:
             with self.path.open("a", encoding="utf-8") as stream:
                 stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+        for sink in self.sinks:
+            sink(event)
         if self.quiet:
             return
         from tqdm import tqdm
@@ -137,6 +145,10 @@ def main(argv=None) -> int:
     device, rank, world = setup_device(args.device)
     torch.manual_seed(args.seed)
     progress = Progress(args.progress, args.quiet, enabled=rank == 0)
+    if args.db and rank == 0:
+        from storage.jobs import JobSink  # the sink lives in storage/: core/ never sees SQL
+
+        progress.sinks.append(JobSink(args.db, args.job_id))
     out = Path(args.out)
     resume_dir = out.with_name(out.name + ".resume")
     try:

@@ -250,5 +250,13 @@ def snapshot_corrections(db: sqlite_utils.Database, path) -> int:
     return len(documents)
 
 
-# Files in and out live in storage/files.py; they are part of this module's API.
-from storage.files import export_conll, export_jsonl, export_pair, import_jsonl, import_pair  # noqa: E402,F401
+_FILE_FUNCTIONS = ("import_pair", "import_jsonl", "export_pair", "export_jsonl", "export_conll")
+
+
+def __getattr__(name):
+    """Files in and out live in storage/files.py (which imports this module); they are part of this API."""
+    if name in _FILE_FUNCTIONS:
+        from storage import files
+
+        return getattr(files, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,118 @@
+"""Annotated files in and out of the studio: the chars/TAG pair, JSON lines of spans, CoNLL.
+
+Imports keep the good lines and refuse the bad ones with their line numbers. Imported
+annotations are recorded as each document's first correction, by annotator "import:<file name>",
+so they count as corrected (training and export read them) and keep their provenance.
+Exports write the corrected documents with core.corpora's writers.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlite_utils
+
+from core.corpora import Sentence, _pair_problems, write_conll, write_jsonl_spans, write_pair
+from core.labels import DEFAULT_TAGS, bio_problems, spans_to_tags, tags_to_spans
+from storage.db import write_transaction
+from storage.documents import _append_correction, _insert_document, check_spans, corrected_documents
+
+# B-PER is read as B_PER: both spellings are common in the wild.
+_KNOWN_TAGS = frozenset(DEFAULT_TAGS) | {tag.replace("_", "-") for tag in DEFAULT_TAGS}
+
+
+def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str) -> int:
+    document_id = _insert_document(db, text, source)
+    _append_correction(db, document_id, check_spans(text, spans), annotator, None, note, None)
+    return document_id
+
+
+def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str) -> dict:
+    """Import a chars/TAG pair (core.corpora's rules: one sentence a line, tokens split at spaces).
+
+    Returns {"imported": n, "refused": [problem strings naming the line], "repaired": [...],
+    "document_ids": [...]}. "repaired" lists lines whose orphan I_ tags were read as B_
+    (as tags_to_spans does). All good lines go in one transaction.
+    """
+    annotator = f"import:{Path(chars_path).name}"
+    result = {"imported": 0, "refused": [], "repaired": [], "document_ids": []}
+    with write_transaction(db):
+        for line, chars, tags, problem in _pair_problems(chars_path, tags_path, _KNOWN_TAGS):
+            if problem is not None:
+                result["refused"].append(str(problem))
+                continue
+            tags = [tag.replace("-", "_", 1) for tag in tags]
+            text = "".join(chars)
+            if not text.strip():
+                result["refused"].append(f"line {line}: the sentence is blank")
+                continue
+            orphans = bio_problems(tags)
+            if orphans:
+                result["repaired"].append(f"line {line}: I_ tag without its B_ at position(s) "
+                                          f"{', '.join(map(str, orphans))}, read as B_")
+            spans = [list(span) for span in tags_to_spans(tags)]
+            result["document_ids"].append(_add_annotated(db, text, spans, source, annotator, f"line {line}"))
+    result["imported"] = len(result["document_ids"])
+    return result
+
+
+def import_jsonl(db: sqlite_utils.Database, path, source: str) -> dict:
+    """Import JSON lines {"text": ..., "spans": [[start, end, label], ...]}.
+
+    A line with "spans" becomes a corrected document (its first correction by "import:<file
+    name>"); a line without, a new document for the queue. Bad lines are refused with their
+    numbers; returns {"imported", "refused", "document_ids"} like import_pair.
+    """
+    annotator = f"import:{Path(path).name}"
+    result = {"imported": 0, "refused": [], "document_ids": []}
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        result["refused"].append(f"line 0: not UTF-8: {error}")
+        return result
+    with write_transaction(db):
+        for line, raw in enumerate(text.split("\n"), 1):
+            raw = raw.removesuffix("\r")
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                    raise ValueError('expected an object with a "text" string')
+                if not record["text"].strip():
+                    raise ValueError("the text is blank")
+                if "spans" in record:
+                    spans = check_spans(record["text"], record["spans"])
+                    document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}")
+                else:
+                    document_id = _insert_document(db, record["text"], source)
+            except ValueError as error:  # json.JSONDecodeError is a ValueError
+                result["refused"].append(f"line {line}: {error}")
+                continue
+            result["document_ids"].append(document_id)
+    result["imported"] = len(result["document_ids"])
+    return result
+
+
+def _corrected_sentences(db) -> list[Sentence]:
+    return [Sentence(list(doc["text"]), spans_to_tags(doc["spans"], len(doc["text"])))
+            for doc in corrected_documents(db)]
+
+
+def export_pair(db: sqlite_utils.Database, chars_path, tags_path) -> int:
+    """Corrected documents as a chars/TAG pair; returns how many were written."""
+    sentences = _corrected_sentences(db)
+    write_pair(sentences, chars_path, tags_path)
+    return len(sentences)
+
+
+def export_jsonl(db: sqlite_utils.Database, path) -> int:
+    sentences = _corrected_sentences(db)
+    write_jsonl_spans(sentences, path)
+    return len(sentences)
+
+
+def export_conll(db: sqlite_utils.Database, path) -> int:
+    sentences = _corrected_sentences(db)
+    write_conll(sentences, path)
+    return len(sentences)
