@@ -82,7 +82,7 @@ def _lines(path) -> list[str]:
 
 
 # ---- the seed's format: train.txt + train_TAG.txt ----------------------------------------
-def _pair_problems(chars_path, tags_path, known_tags=None):
+def pair_lines(chars_path, tags_path, known_tags=None):
     """Yields (line, chars, tags, problem); problem is None on a good line, chars/tags then set."""
     try:
         char_lines, tag_lines = _lines(chars_path), _lines(tags_path)
@@ -116,14 +116,14 @@ def _pair_problems(chars_path, tags_path, known_tags=None):
 
 def check_pair(chars_path, tags_path, known_tags) -> list[Problem]:
     """Every bad line of a chars/TAG pair; never raises on bad content (a missing file does)."""
-    return [problem for _, _, _, problem in _pair_problems(chars_path, tags_path, known_tags)
+    return [problem for _, _, _, problem in pair_lines(chars_path, tags_path, known_tags)
             if problem is not None]
 
 
 def read_pair(chars_path, tags_path, known_tags=None) -> list[Sentence]:
     """Sentences of a chars/TAG pair; the first bad line raises ValueError."""
     sentences = []
-    for line, chars, tags, problem in _pair_problems(chars_path, tags_path, known_tags):
+    for line, chars, tags, problem in pair_lines(chars_path, tags_path, known_tags):
         if problem is not None:
             raise ValueError(f"{chars_path} / {tags_path}: {problem}")
         sentences.append(Sentence(chars, tags))

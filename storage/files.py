@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core.corpora import Sentence, _pair_problems, write_conll, write_jsonl_spans, write_pair
+from core.corpora import Sentence, pair_lines, write_conll, write_jsonl_spans, write_pair
 from core.labels import DEFAULT_TAGS, bio_problems, spans_to_tags, tags_to_spans
 from storage.db import write_transaction
 from storage.documents import _append_correction, _insert_document, check_spans, corrected_documents
@@ -37,7 +37,7 @@ def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str) -
     annotator = f"import:{Path(chars_path).name}"
     result = {"imported": 0, "refused": [], "repaired": [], "document_ids": []}
     with write_transaction(db):
-        for line, chars, tags, problem in _pair_problems(chars_path, tags_path, _KNOWN_TAGS):
+        for line, chars, tags, problem in pair_lines(chars_path, tags_path, _KNOWN_TAGS):
             if problem is not None:
                 result["refused"].append(str(problem))
                 continue
