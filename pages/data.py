@@ -9,10 +9,10 @@ import streamlit as st
 
 from core.corpora import read_pair
 from core.labels import TYPE_NAMES
-from ui import charts
+from ui import charts, shared
 from ui.data_stats import describe, documents_to_sentences, mean_and_std, share_above
 from ui.fonts import DEBIAN_PACKAGE, find_cjk_font
-from ui.shared import data_root, db_path
+from ui.shared import data_dir, get_db
 from ui.wordclouds import drawable, entity_cloud
 
 SPLITS = ("train", "dev", "test")
@@ -37,12 +37,11 @@ def corpus_description(chars_path: str, tags_path: str, stamp: tuple) -> dict:
     return describe(read_pair(chars_path, tags_path), top=TOP_ENTITIES)
 
 
-def corrections_description(db: str) -> dict:
+def corrections_description() -> dict:
     """Not cached: the corrections change while annotators work and are few (hundreds)."""
-    from storage.db import connect
     from storage.documents import corrected_documents
 
-    return describe(documents_to_sentences(corrected_documents(connect(db))), top=TOP_ENTITIES)
+    return describe(documents_to_sentences(corrected_documents(get_db())), top=TOP_ENTITIES)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -55,7 +54,7 @@ def cloud_png(words: tuple, entity_type: str, font_path: str) -> bytes:
 
 
 def choose_corpus() -> dict | None:
-    root = data_root()
+    root = data_dir()
     corpora = corpus_folders(root)
     if not corpora:
         st.error(f"No prepared corpora under {root / 'corpora'}. Build them with: python -m core prepare")
@@ -74,7 +73,7 @@ def choose_corpus() -> dict | None:
 
 
 def choose_corrections() -> dict | None:
-    stats = corrections_description(str(db_path()))
+    stats = corrections_description()
     if not stats["sentences"]:
         st.info("No corrected documents yet: correct some on the Correct screen, then come back.")
         return None
@@ -132,6 +131,7 @@ def draw_entities(stats: dict) -> None:
                           f"{total:,} in all.")
 
 
+shared.use_router()
 st.title("Data")
 source = st.radio("Show", ["corpus", "corrections"], horizontal=True, key="data_source")
 stats = choose_corpus() if source == "corpus" else choose_corrections()

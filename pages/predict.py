@@ -12,6 +12,7 @@ from core.labels import ENTITY_TYPES
 from storage import documents
 from ui import formats, highlight, shared
 
+shared.use_router()
 st.title("Tag")
 db = shared.get_db()
 version, tagger = shared.active_tagger(db)
@@ -25,7 +26,7 @@ with st.form("predict_form", border=False):
                         placeholder="粘贴或输入中文文本，例如：我爱北京天安门",
                         help="Any text: line breaks, spaces, Latin letters, digits and emoji stay where they are. "
                              "Ctrl+Enter tags.")
-    tag_clicked = st.form_submit_button("Tag", type="primary")
+    tag_clicked = st.form_submit_button("Tag", type="primary", key="predict_tag")
 
 if tag_clicked:
     st.session_state.pop("predict_result", None)
@@ -60,7 +61,7 @@ for column, (label, n) in zip(columns[2:], counts.items()):
     column.metric(label, n)
 
 st.html(highlight.legend_html(model_types))
-with st.container(height=420 if len(tagged.text) > 1500 else None, border=True):
+with st.container(height=420 if len(tagged.text) > 1500 else "content", border=True):
     st.html(highlight.highlight_html(tagged.text, tagged.entities))
 if not tagged.entities:
     st.info("The model found no entities in this text.")

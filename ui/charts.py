@@ -10,7 +10,8 @@ from plotly.subplots import make_subplots
 from core.labels import allowed_starts, allowed_transitions
 from ui.data_stats import mean_and_std
 
-IMPOSSIBLE_COLOR = "#d62728"
+IMPOSSIBLE_COLOR = "#111111"  # black: stands out on both ends of the red-blue scale
+OUTLIER_COLOR = "#d62728"
 START, END = "START", "END"
 
 
@@ -31,7 +32,7 @@ def impossible_cells(tags: list[str], with_start: bool = False) -> set[tuple[int
 
 
 def transition_heatmap(transitions, tags: list[str], start=None, end=None) -> go.Figure:
-    """The CRF's learned transition scores, impossible BIO moves outlined in red.
+    """The CRF's learned transition scores, impossible BIO moves outlined in black.
 
     transitions: (tags, tags) nested lists, [from][to]; start, end: optional (tags,) scores of
     beginning and ending a sentence on each tag, drawn as a START row and an END column.
@@ -55,12 +56,12 @@ def transition_heatmap(transitions, tags: list[str], start=None, end=None) -> go
         hoverinfo="text", texttemplate="%{z:.1f}", colorbar={"title": "score"}))
     for i, j in sorted(cells):
         figure.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
-                         line={"color": IMPOSSIBLE_COLOR, "width": 2}, name=f"impossible {row_names[i]}->{col_names[j]}")
+                         line={"color": IMPOSSIBLE_COLOR, "width": 3}, name=f"impossible {row_names[i]}->{col_names[j]}")
     figure.update_layout(
-        title="CRF transition scores (row: previous tag, column: next tag; red outline: impossible in BIO)",
-        xaxis={"title": "next tag", "side": "top", "type": "category"},
-        yaxis={"title": "previous tag", "autorange": "reversed", "type": "category"},
-        height=120 + 42 * len(row_names))
+        title="CRF transition scores: row = previous tag, column = next tag; black outline = impossible in BIO",
+        xaxis={"side": "top", "type": "category"},  # the title names the axes: an axis title here hits it
+        yaxis={"autorange": "reversed", "type": "category"},
+        margin={"t": 110}, height=150 + 42 * len(row_names))
     return figure
 
 
@@ -79,16 +80,17 @@ def training_curves(runs: dict[str, list[dict]]) -> go.Figure:
     figure = make_subplots(rows=1, cols=3, subplot_titles=("loss", "dev token accuracy", "dev entity F1"))
     palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
     for index, (name, curves) in enumerate(runs.items()):
-        color = palette[index % len(palette)]
         epochs = [row["epoch"] for row in curves]
-        prefix = f"{name}: " if len(runs) > 1 or name else ""
+        prefix = f"{name}: " if len(runs) > 1 else ""
         series = [
             (1, "train loss", [row.get("train_loss") for row in curves], "solid"),
             (1, "dev loss", [row.get("dev_loss") for row in curves], "dash"),
             (2, "dev token accuracy", [row.get("dev_token_accuracy") for row in curves], "solid"),
             (3, "dev F1", [row.get("dev_f1") for row in curves], "solid"),
         ]
-        for col, label, values, dash in series:
+        for number, (col, label, values, dash) in enumerate(series):
+            # One run: a colour per series; several: a colour per run, so runs read apart.
+            color = palette[(index if len(runs) > 1 else number) % len(palette)]
             figure.add_trace(go.Scatter(x=epochs, y=values, name=prefix + label, mode="lines+markers",
                                         line={"color": color, "dash": dash}, legendgroup=name), row=1, col=col)
     figure.update_xaxes(title_text="epoch", dtick=1)
@@ -145,9 +147,8 @@ def confusion_heatmap(counts, tags: list[str]) -> go.Figure:
     figure = go.Figure(go.Heatmap(z=normalised, x=tags, y=tags, colorscale="Blues", zmin=0, zmax=1,
                                   text=hover, hoverinfo="text", texttemplate="%{z:.2f}"))
     figure.update_layout(title="confusion over tags (rows: gold, normalised; columns: predicted)",
-                         xaxis={"title": "predicted", "side": "top", "type": "category"},
-                         yaxis={"title": "gold", "autorange": "reversed", "type": "category"},
-                         height=120 + 42 * len(tags))
+                         xaxis={"side": "top", "type": "category"}, yaxis={"autorange": "reversed", "type": "category"},
+                         margin={"t": 110}, height=150 + 42 * len(tags))
     return figure
 
 
@@ -211,7 +212,7 @@ def length_histogram(lengths, title: str = "sentence length", unit: str = "chara
                               hovertemplate="%{x} " + unit + ": %{y}<extra></extra>"))
     mean, std = mean_and_std(lengths)
     if lengths:
-        for name, x, color, dash in (("mean", mean, "#2ca02c", "dot"), ("mean+3sigma", mean + 3 * std, IMPOSSIBLE_COLOR, "dash")):
+        for name, x, color, dash in (("mean", mean, "#2ca02c", "dot"), ("mean+3sigma", mean + 3 * std, OUTLIER_COLOR, "dash")):
             figure.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", name=name,
                              line={"color": color, "dash": dash, "width": 2})
             label = f"mean {mean:.1f}" if name == "mean" else f"mean + 3σ = {x:.1f}"
@@ -232,3 +233,25 @@ def entity_length_bars(entity_lengths: dict[str, dict]) -> go.Figure:
                          yaxis={"title": "entities"}, height=340)
     return figure
 
+
+
+# ---- Train: a job while it runs ---------------------------------------------------------------
+def live_curves(steps: list[dict], epochs: list[dict]) -> go.Figure:
+    """Training loss per logged step with dev loss at each epoch's end, and dev F1 per epoch.
+
+    steps: step events ({step, loss}); epochs: epoch records ({epoch, step, dev_loss, dev_f1}).
+    Both panels share the step axis so an epoch's dev point sits where the epoch ended.
+    """
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "dev entity F1"))
+    figure.add_trace(go.Scatter(x=[s["step"] for s in steps], y=[s.get("loss") for s in steps], mode="lines",
+                                name="training loss (per step)", line={"color": "#1f77b4"}), row=1, col=1)
+    epoch_steps = [e.get("step") for e in epochs]
+    labels = [f"epoch {e.get('epoch')}" for e in epochs]
+    figure.add_trace(go.Scatter(x=epoch_steps, y=[e.get("dev_loss") for e in epochs], mode="lines+markers",
+                                name="dev loss", text=labels, line={"color": "#ff7f0e", "dash": "dash"}), row=1, col=1)
+    figure.add_trace(go.Scatter(x=epoch_steps, y=[e.get("dev_f1") for e in epochs], mode="lines+markers",
+                                name="dev F1", text=labels, line={"color": "#2ca02c"}), row=1, col=2)
+    figure.update_xaxes(title_text="step")
+    figure.update_yaxes(range=[0, 1], row=1, col=2)
+    figure.update_layout(height=320, legend={"orientation": "h", "y": -0.3})
+    return figure

@@ -2,8 +2,8 @@
 and the sidebar that app.py draws on every page.
 
 Paths come from the environment so that tests can point the app at a tiny model and a
-temporary database: NER_STUDIO_DB (SQLite file) and NER_STUDIO_MODEL (model folder used when
-no version is active in the database).
+temporary database: NER_STUDIO_DB (SQLite file), NER_STUDIO_MODEL (model folder used when
+no version is active in the database) and NER_STUDIO_DATA (the data folder with the prepared corpora).
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from ui.formats import score_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "default"
-ACTIVE_JOB_STATES = {"queued", "starting", "running"}
 
 
 def db_path() -> Path:
@@ -27,6 +26,32 @@ def db_path() -> Path:
 
 def fallback_model_path() -> Path:
     return Path(os.environ.get("NER_STUDIO_MODEL", DEFAULT_MODEL))
+
+
+def data_dir() -> Path:
+    """The data folder (corpora/ inside it, as scripts/setup.sh prepares it): NER_STUDIO_DATA or data/."""
+    return Path(os.environ.get("NER_STUDIO_DATA", ROOT / "data"))
+
+
+def corpora_dir() -> Path:
+    return data_dir() / "corpora"
+
+
+def use_router() -> None:
+    """Make sure app.py (router and sidebar) is what runs; call first thing on every page.
+
+    Streamlit decides once per server whether the app is an old-style pages/ app: until some
+    session has run app.py (whose st.navigation turns that off), a first visit straight to a
+    page's URL (/correct) runs pages/correct.py alone, without the sidebar or the page titles,
+    for every session. Turning the flag off and rerunning sends this session through app.py.
+    """
+    from streamlit import config
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # AppTest sets the flag afresh before each of its runs (a rerun there would drop the click).
+    if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -59,11 +84,7 @@ def active_version(db) -> dict:
     """The version marked active; on a fresh database the bundled model becomes that version."""
     from storage import versions
 
-    version = versions.active_version(db)
-    if version is None:
-        versions.ensure_default_version(db, str(fallback_model_path()))
-        version = versions.active_version(db)
-    return version
+    return versions.active_version(db) or versions.ensure_default_version(db, str(fallback_model_path()))
 
 
 def active_tagger(db):
@@ -73,7 +94,7 @@ def active_tagger(db):
 
 
 def version_scores(version: dict) -> str | None:
-    scores = version.get("scores_json")
+    scores = version.get("scores", version.get("scores_json"))
     if isinstance(scores, str):
         try:
             scores = json.loads(scores)
@@ -107,55 +128,57 @@ def exported(write, db, *names) -> list[bytes]:
 
 
 def _job_line(job: dict) -> str:
-    state = job.get("state") or job.get("status") or "?"
-    name = job.get("name") or f"job {job.get('id', '?')}"
-    return f"**{name}** · {state}"
+    name = (job.get("params") or {}).get("name") or f"job {job.get('id', '?')}"
+    return f"**Training {name}** · {job.get('state', '?')}"
 
 
 def _job_fraction(job: dict) -> float | None:
-    progress = job.get("progress")
-    if not isinstance(progress, (int, float)):
+    """Share of the planned steps done, from the job's latest step event."""
+    progress = job.get("progress") or {}
+    step, total = progress.get("step"), progress.get("total_steps")
+    if not isinstance(step, (int, float)) or not isinstance(total, (int, float)) or total <= 0:
         return None
-    return max(0.0, min(1.0, progress / 100 if progress > 1 else progress))
+    return max(0.0, min(1.0, step / total))
+
+
+def _running_jobs(db) -> list[dict]:
+    from storage import jobs
+
+    jobs.refresh_jobs(db)  # a job whose process vanished is marked failed here
+    return [job for job in jobs.list_jobs(db) if job.get("state") in jobs.ACTIVE_STATES]
+
+
+def _show_jobs() -> None:
+    running = _running_jobs(get_db())
+    if not running:
+        st.rerun(scope="app")  # the job just ended: redraw everything (a new version may exist)
+    for job in running:
+        st.markdown(_job_line(job))
+        fraction = _job_fraction(job)
+        if fraction is None:
+            st.caption("starting…")
+        else:
+            st.progress(fraction, text=f"{100 * fraction:.0f}% of the planned steps")
 
 
 def draw_sidebar() -> None:
-    """Model in use and running jobs; drawn by app.py before the page runs."""
-    from storage import jobs
-
+    """Model in use and running training jobs; app.py draws it before the page runs."""
     db = get_db()
     with st.sidebar:
         try:
             version = active_version(db)
-        except Exception as error:  # a broken store must not hide every page
-            st.error(f"No model version: {error}")
+        except ValueError as error:  # no model folder: say so on every page instead of failing
+            st.error(f"No model to tag with: {error}")
             version = None
         if version:
-            st.markdown(f"**Model in use:** `{version.get('name', '?')}`")
-            scores = version_scores(version)
-            st.caption(scores or "scores not measured yet")
+            st.markdown(f"**Model in use:** `{version['name']}`")
+            st.caption(version_scores(version) or "scores not measured yet")
         try:
-            jobs.refresh_jobs(db)
-            running = [j for j in jobs.list_jobs(db)
-                       if (j.get("state") or j.get("status")) in ACTIVE_JOB_STATES]
-        except Exception as error:
-            st.caption(f"jobs unavailable: {error}")
-            running = []
-        for job in running:
-            st.markdown(_job_line(job))
-            fraction = _job_fraction(job)
-            if fraction is not None:
-                st.progress(fraction, text=f"{100 * fraction:.0f}%")
-        if not running:
+            running = _running_jobs(db)
+        except Exception as error:  # job bookkeeping must never take the pages down with it
+            st.caption(f"Training jobs unavailable: {error}")
+            return
+        if running:
+            st.fragment(run_every=3)(_show_jobs)()  # live progress while a job runs
+        else:
             st.caption("No training job running.")
-
-
-# ---- added for the Train, Model and Data screens -------------------------------------------
-def data_root() -> Path:
-    """Folder holding corpora/ and encoders/ (NER_STUDIO_DATA; tests point it at a tiny copy)."""
-    return Path(os.environ.get("NER_STUDIO_DATA", ROOT / "data"))
-
-
-def experiments_root() -> Path:
-    """Where `python -m core experiment <study>` writes <study>/results.json."""
-    return Path(os.environ.get("NER_STUDIO_EXPERIMENTS", ROOT / "results" / "experiments"))

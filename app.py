@@ -1,0 +1,21 @@
+"""NER Studio: the Streamlit entry point. A router: the shared sidebar, then the chosen page.
+
+Run with `streamlit run app.py`. NER_STUDIO_DB and NER_STUDIO_MODEL point it at another
+database and default model (ui/shared.py).
+"""
+import streamlit as st
+
+from ui import shared
+
+st.set_page_config(page_title="NER Studio", page_icon=":material/label:", layout="wide")
+
+pages = st.navigation([
+    st.Page("pages/predict.py", title="Tag", icon=":material/edit_note:", default=True),
+    st.Page("pages/correct.py", title="Correct", icon=":material/fact_check:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/model.py", title="Model", icon=":material/insights:"),
+    st.Page("pages/data.py", title="Data", icon=":material/bar_chart:"),
+])
+st.sidebar.title("NER Studio")
+shared.draw_sidebar()
+pages.run()

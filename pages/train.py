@@ -1,0 +1,238 @@
+"""Train: start a training job (a separate process), watch it live, cancel it, and make a finished
+version the model the Tag and Correct screens use. Everything is re-read from SQLite on each poll,
+so a restarted app finds its jobs again."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from storage import jobs
+from storage.documents import corrected_documents
+from storage.versions import list_versions, set_active
+from ui import charts, shared
+from ui.shared import active_version, data_dir, db_path, get_db
+from ui.train_form import (
+    BUNDLED_CHOICES,
+    FOLDER_CHOICE,
+    build_params,
+    corpus_problems,
+    count_lines,
+    encoder_info,
+    suggested_repeat,
+)
+from ui.versions import (
+    compare_scores,
+    duration,
+    job_progress,
+    micro_f1s,
+    step_events,
+    version_label,
+    version_scores,
+)
+
+POLL_SECONDS = 2
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sentences_in(path: str, stamp: int) -> int:
+    return count_lines(path)
+
+
+def base_sentences(data: list[str], root: Path, train_limit: int) -> int:
+    total = 0
+    for name in data:
+        folder = root / "corpora" / name if name in ("msra", "pd") else Path(name)
+        path = folder / "train.txt"
+        if path.exists():
+            count = sentences_in(str(path), path.stat().st_mtime_ns)
+            total += min(count, train_limit) if train_limit else count
+    return total
+
+
+@st.cache_resource
+def gpu_name() -> str | None:
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+
+
+def choose_data(root: Path) -> tuple[list[str], list[str]]:
+    """(the --data list, problems that block the start)."""
+    choice = st.selectbox("Base corpus", [*BUNDLED_CHOICES, FOLDER_CHOICE], key="train_corpus")
+    if choice == FOLDER_CHOICE:
+        folder = st.text_input("Corpus folder (train, dev and optionally test as chars/TAG pairs)",
+                               key="train_corpus_folder")
+        return [folder.strip()], corpus_problems(folder.strip())
+    data = BUNDLED_CHOICES[choice]
+    missing = [name for name in data if corpus_problems(root / "corpora" / name)]
+    return data, [f"corpus {name} is not prepared under {root / 'corpora'}: run python -m core prepare"
+                  for name in missing]
+
+
+def start_form(db) -> None:
+    root = data_dir()
+    problems = []
+    left, right = st.columns(2)
+    with left:
+        name = st.text_input("Version name (blank: v<job>-<date>-<time>)", key="train_name")
+        data, found = choose_data(root)
+        problems += found
+        corrections = len(corrected_documents(db))
+        use_corrections = st.checkbox(f"Add the corrections ({corrections} corrected documents)", value=corrections > 0,
+                                      disabled=corrections == 0, key="train_use_corrections")
+        train_limit = st.number_input("Sentences per corpus (0: all; a small number makes a quick run)", 0,
+                                      value=0, step=1000, key="train_limit")
+        base = base_sentences(data, root, int(train_limit))
+        repeat = st.number_input("Repeat each correction", 1, 1000, value=suggested_repeat(corrections, base),
+                                 disabled=not use_corrections, key="train_corrections_repeat",
+                                 help="Weighs the corrections: by default they make about 10% of the training data.")
+        if use_corrections:
+            st.caption(f"{corrections} corrections × {repeat} = {corrections * repeat:,} examples beside "
+                       f"{base:,} corpus sentences ({corrections * repeat / max(base + corrections * repeat, 1):.0%}).")
+    with right:
+        encoder = st.text_input("Encoder folder (the bundled e5-small, or any Hugging Face encoder)",
+                                value=str(root / "encoders" / "e5-small"), key="train_encoder")
+        info = encoder_info(encoder)
+        if info is None:
+            problems.append(f"{encoder} is not an encoder folder (no config.json with num_hidden_layers)")
+        max_layers = info["layers"] if info else 12
+        head = st.radio("Head", ["crf", "softmax"], horizontal=True, key="train_head",
+                        format_func={"crf": "CRF", "softmax": "softmax"}.get)
+        gpu = gpu_name()
+        layers = st.number_input(f"Encoder layers (of {max_layers})", 1, max_layers,
+                                 value=max_layers if gpu else min(4, max_layers), key="train_layers")
+        columns = st.columns(3)
+        epochs = columns[0].number_input("Epochs", 1, 100, value=3, key="train_epochs")
+        batch_size = columns[1].number_input("Batch size", 1, 1024, value=32, key="train_batch_size")
+        time_budget = columns[2].number_input("Time budget, minutes (0: none)", 0.0, value=0.0, step=5.0,
+                                              key="train_time_budget")
+        columns = st.columns(2)
+        lr = columns[0].number_input("Encoder learning rate", 1e-7, 1.0, value=5e-5, step=1e-5, format="%.1e",
+                                     key="train_lr")
+        head_lr = columns[1].number_input("Head learning rate × (CRF and classifier start from scratch)", 1.0,
+                                          10_000.0, value=100.0, key="train_head_lr")
+    st.caption(f"The job runs as its own process on {'the GPU (' + gpu + ')' if gpu else 'the CPU'}; "
+               "you may leave this page or restart the app meanwhile.")
+    for problem in problems:
+        st.warning(problem)
+    if st.button("Start training", type="primary", disabled=bool(problems), key="train_start"):
+        params = build_params(name=name, data=data, data_dir=root, use_corrections=use_corrections,
+                              corrections_repeat=repeat, encoder=encoder, head=head, layers=layers, epochs=epochs,
+                              lr=lr, head_lr_multiplier=head_lr, batch_size=batch_size, time_budget=time_budget,
+                              train_limit=train_limit)
+        try:
+            job_id = jobs.start_training(db_path(), params, root=root.parent)
+        except ValueError as error:
+            st.error(f"Could not start: {error}")
+            return
+        st.session_state["train_job"] = job_id
+        st.success(f"Started job {job_id}.")
+
+
+def job_panel() -> None:
+    """Re-read from SQLite on every poll; reruns the whole page when a watched job ends."""
+    db = get_db()
+    jobs.refresh_jobs(db)
+    all_jobs = jobs.list_jobs(db)
+    if not all_jobs:
+        st.caption("No training jobs yet.")
+        return
+    running = {job["id"] for job in all_jobs if job["state"] in jobs.ACTIVE_STATES}
+    watched = st.session_state.setdefault("train_watched", set())
+    if watched - running:  # a job we saw running has ended: the versions below may have a new row
+        st.session_state["train_watched"] = set(running)
+        st.rerun(scope="app")
+    watched |= running
+    ids = [job["id"] for job in all_jobs]
+    by_id = {job["id"]: job for job in all_jobs}
+    default = st.session_state.get("train_job")
+    if default not in by_id:
+        default = min(running) if running else ids[0]
+    chosen = st.selectbox("Job", ids, index=ids.index(default), key="train_job_pick",
+                          # no state in the label: the browser keeps an option's first label while it stays chosen
+                          format_func=lambda i: f"job {i} · {(by_id[i]['params'] or {}).get('name', '?')}")
+    show_job(db, by_id[chosen])
+
+
+def show_job(db, job: dict) -> None:
+    progress = job_progress(job)
+    state = job["state"]
+    if state in jobs.ACTIVE_STATES:
+        text = (f"epoch {progress['epoch'] or '…'} · step {progress['step'] or 0}/{progress['total_steps'] or '?'}"
+                f" · ETA {duration(progress['eta_s'])}")
+        st.progress(progress["fraction"], text=text)
+        if st.button("Cancel this job", key=f"train_cancel_{job['id']}"):
+            jobs.cancel_job(db, job["id"])
+            st.rerun(scope="app")
+    elif state == "finished":
+        st.success(f"Finished: version {(job['params'] or {}).get('name', '?')} is listed below.")
+    elif state == "failed":
+        st.error(f"Failed: {job.get('error')}. The log below says why; the active model is unchanged.")
+    else:
+        st.warning(f"{state.capitalize()}: {job.get('error') or ''}")
+    columns = st.columns(4)
+    columns[0].metric("Epoch", progress["epoch"] or "—")
+    columns[1].metric("Step", f"{progress['step'] or 0}/{progress['total_steps'] or '?'}")
+    columns[2].metric("Loss", f"{progress['loss']:.4f}" if progress["loss"] is not None else "—")
+    columns[3].metric("ETA", duration(progress["eta_s"]) if state in jobs.ACTIVE_STATES else "—")
+    steps = step_events(Path(job["log_path"]).with_name("progress.jsonl")) if job.get("log_path") else []
+    if steps or progress["epochs"]:
+        st.plotly_chart(charts.live_curves(steps, progress["epochs"]), key="train_live_curves")
+    st.code(job.get("log_tail") or "(no output yet)", language=None)
+    with st.expander("Full log and command"):
+        st.code(jobs.read_log(job) or "(empty)", language=None)
+        st.caption(job.get("command") or "")
+
+
+def versions_panel(db) -> None:
+    versions = list_versions(db)
+    active = active_version(db)
+    rows = [{"name": v["name"], "active": bool(v["is_active"]), "created": v["created_at"], "job": v.get("job_id"),
+             **{f"{corpus} F1": f1 for corpus, f1 in micro_f1s(version_scores(v)).items()}, "folder": v["path"]}
+            for v in versions]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    by_id = {v["id"]: v for v in versions}
+    candidates = [v["id"] for v in versions if v["id"] != active["id"]]
+    if not candidates:
+        st.caption("Only the active version exists; finished jobs add versions here.")
+        return
+    chosen = st.selectbox("Version to use for tagging and correcting", candidates, key="train_promote_pick",
+                          format_func=lambda i: version_label(by_id[i]))
+    confirm = st.session_state.get("train_confirm")
+    if st.button("Make it the active model", key="train_promote"):
+        worse, why = compare_scores(version_scores(by_id[chosen]), version_scores(active))
+        if worse is False:
+            promote(db, by_id[chosen], f"{why}.")
+        st.session_state["train_confirm"] = confirm = {"id": chosen, "why": why}
+    if confirm and confirm["id"] == chosen:
+        st.warning(f"{by_id[chosen]['name']} may be worse than the active {active['name']}: {confirm['why']}. "
+                   "Make it the active model anyway?")
+        yes, no = st.columns(2)
+        if yes.button("Yes, make it active", key="train_confirm_yes"):
+            promote(db, by_id[chosen], "confirmed")
+        if no.button(f"No, keep {active['name']}", key="train_confirm_no"):
+            st.session_state.pop("train_confirm", None)
+            st.rerun()
+
+
+def promote(db, version: dict, why: str) -> None:
+    set_active(db, version["id"])
+    st.session_state.pop("train_confirm", None)
+    st.session_state["train_promoted"] = f"{version['name']} is now the active model ({why})"
+    st.rerun()
+
+
+shared.use_router()
+st.title("Train")
+db = get_db()
+with st.expander("Start a training job", expanded=not any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))):
+    start_form(db)
+st.subheader("Jobs")
+has_running = any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))
+st.fragment(run_every=POLL_SECONDS if has_running else None)(job_panel)()
+st.subheader("Model versions")
+if "train_promoted" in st.session_state:
+    st.success(st.session_state.pop("train_promoted"))
+versions_panel(db)

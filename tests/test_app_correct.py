@@ -1,0 +1,209 @@
+"""The Correct page through the whole app on a tiny model and a temporary database: editing and
+saving spans, history and restore, imports with refusals and repairs, conflicts, apply to all."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, SENTENCES
+from core.corpora import Sentence, write_pair
+from core.labels import spans_to_tags
+from storage import documents
+from storage.db import connect
+
+NAME = "ada"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch, tiny_model):
+    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
+    monkeypatch.setenv("NER_STUDIO_MODEL", str(tiny_model))
+    monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
+    return connect(tmp_path / "studio.db")
+
+
+def open_correct(name: str = NAME) -> AppTest:
+    """A browser tab on the Correct page, the annotator's name given."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/correct.py").run()
+    assert not at.exception, at.exception
+    at.text_input(key="correct_annotator_name").input(name)
+    at.button[0].click().run()  # the form's Start button
+    assert not at.exception, at.exception
+    return at
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def add_span(at: AppTest, doc_id: int, fragment: str, label: str) -> AppTest:
+    at.text_input(key=f"correct_add_text_{doc_id}").input(fragment)
+    at.selectbox(key=f"correct_add_type_{doc_id}").set_value(label)
+    at.button(key=f"correct_add_{doc_id}").click()
+    return run(at)
+
+
+def save(at: AppTest, doc_id: int) -> AppTest:
+    at.button(key=f"correct_save_{doc_id}").click()
+    return run(at)
+
+
+def test_the_name_is_asked_once_and_an_empty_queue_says_how_to_fill_it(db):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/correct.py").run()
+    assert at.text_input(key="correct_annotator_name")  # asked before anything else
+    at = open_correct()
+    assert "Annotating as **ada**" in at.caption[0].value
+    assert any("Nothing here yet" in i.value for i in at.info)
+
+
+def test_queue_is_least_confident_first(db):
+    sure = documents.add_document(db, "张三在上海工作", "test", [[0, 2, "PER"]], "default", 0.99)
+    unsure = documents.add_document(db, "王五去了广州", "test", [], "default", 0.2)
+    at = open_correct()
+    assert at.selectbox(key="correct_doc").options[:2] == [
+        at.selectbox(key="correct_doc").format_func(unsure), at.selectbox(key="correct_doc").format_func(sure)]
+    assert at.selectbox(key="correct_doc").value == unsure
+
+
+def test_add_delete_save_and_restore_are_kept_as_revisions(db):
+    doc_id = documents.add_document(db, "张三在上海工作", "test", [[0, 2, "PER"]], "default", 0.5)
+    at = open_correct()
+    add_span(at, doc_id, "上海", "LOC")
+    assert at.session_state[f"correct_work_{doc_id}"]["spans"] == [(0, 2, "PER"), (3, 5, "LOC")]
+    save(at, doc_id)
+    assert any("revision" in s.value for s in at.success)
+    first = documents.history(db, doc_id)
+    assert [(h["spans"], h["annotator"], h["model_version"]) for h in first] == [
+        ([[0, 2, "PER"], [3, 5, "LOC"]], NAME, "default")]
+
+    at.selectbox(key=f"correct_pick_{doc_id}").set_value(0)  # the PER span
+    run(at)
+    at.button(key=f"correct_delete_{doc_id}").click()
+    run(at)
+    save(at, doc_id)
+    assert [h["spans"] for h in documents.history(db, doc_id)] == [[[0, 2, "PER"], [3, 5, "LOC"]], [[3, 5, "LOC"]]]
+
+    # change a span's type and boundaries
+    at.selectbox(key=f"correct_pick_{doc_id}").set_value(0)
+    run(at)
+    at.number_input(key=f"correct_edit_end_{doc_id}_3_5_LOC").set_value(7)
+    at.selectbox(key=f"correct_edit_type_{doc_id}_3_5_LOC").set_value("ORG")
+    at.button(key=f"correct_update_{doc_id}").click()
+    run(at)
+    save(at, doc_id)
+    assert documents.get_document(db, doc_id)["spans"] == [[3, 7, "ORG"]]
+
+    # undo: restore the first version; it becomes the newest revision
+    at.selectbox(key=f"correct_history_pick_{doc_id}").set_value(first[0]["id"])
+    run(at)
+    at.button(key=f"correct_restore_{doc_id}").click()
+    run(at)
+    saved = documents.history(db, doc_id)
+    assert len(saved) == 4 and saved[-1]["spans"] == [[0, 2, "PER"], [3, 5, "LOC"]]
+    assert at.session_state[f"correct_work_{doc_id}"]["spans"] == [(0, 2, "PER"), (3, 5, "LOC")]
+
+
+def test_accept_all_saves_the_model_spans(db):
+    doc_id = documents.add_document(db, "王五去了广州", "test", [[0, 2, "PER"], [4, 6, "LOC"]], "default", 0.5)
+    at = open_correct()
+    at.button(key=f"correct_accept_{doc_id}").click()
+    run(at)
+    assert documents.get_document(db, doc_id)["spans"] == [[0, 2, "PER"], [4, 6, "LOC"]]
+    assert documents.get_document(db, doc_id)["status"] == "corrected"
+
+
+def test_a_second_tab_saving_the_same_document_gets_a_conflict_and_loses_nothing(db):
+    doc_id = documents.add_document(db, "张三在上海工作", "test", [], "default", 0.5)
+    tab_a, tab_b = open_correct("ada"), open_correct("bob")
+    add_span(tab_a, doc_id, "张三", "PER")
+    save(tab_a, doc_id)
+    add_span(tab_b, doc_id, "上海", "LOC")
+    save(tab_b, doc_id)
+    assert "ada saved this document" in tab_b.error[0].value
+    assert len(documents.history(db, doc_id)) == 1  # bob's save did not overwrite ada's
+    assert tab_b.session_state[f"correct_work_{doc_id}"]["spans"] == [(3, 5, "LOC")]  # nothing lost
+    html = "\n".join(e.proto.body for e in tab_b.get("html"))
+    assert 'data-start="0" data-end="2"' in html  # their version is shown
+
+    tab_b.button(key="correct_conflict_mine").click()
+    run(tab_b)
+    saved = documents.history(db, doc_id)
+    assert [(h["annotator"], h["spans"]) for h in saved] == [("ada", [[0, 2, "PER"]]), ("bob", [[3, 5, "LOC"]])]
+
+
+def test_importing_a_pair_refuses_bad_lines_by_number_and_repairs_orphan_i_tags(db):
+    at = open_correct()
+    chars = "张 三 在 上 海\n王 五\n北 京\n"
+    tags = "B_PER I_PER O B_LOC I_LOC\nB_PER\nI_LOC I_LOC\n"  # line 2 misaligned, line 3 has no B_
+    at.file_uploader(key="correct_import_chars").set_value(("train.txt", chars.encode(), "text/plain"))
+    at.file_uploader(key="correct_import_tags").set_value(("train_TAG.txt", tags.encode(), "text/plain"))
+    at.button(key="correct_import_pair").click()
+    run(at)
+    assert "Imported 2 document(s)" in at.success[0].value
+    assert "line 2: 2 characters, 1 tags" in at.warning[0].value
+    assert "line 3" in at.info[0].value and "read as B_" in at.info[0].value
+    texts = {d["text"]: d["spans"] for d in documents.corrected_documents(db)}
+    assert texts == {"张三在上海": [[0, 2, "PER"], [3, 5, "LOC"]], "北京": [[0, 2, "LOC"]]}
+
+
+def test_importing_json_lines_shows_refused_lines(db):
+    at = open_correct()
+    at.radio(key="correct_import_kind").set_value("JSON lines")
+    run(at)
+    lines = '{"text": "张三在上海", "spans": [[0, 2, "PER"]]}\nnot json\n{"text": "北京", "spans": [[0, 9, "LOC"]]}\n'
+    at.file_uploader(key="correct_import_jsonl").set_value(("spans.jsonl", lines.encode(), "application/jsonl"))
+    at.button(key="correct_import_jsonl_go").click()
+    run(at)
+    assert "Imported 1 document(s)" in at.success[0].value
+    assert "line 2" in at.warning[0].value and "line 3" in at.warning[0].value
+
+
+def test_drawing_sentences_from_a_corpus_tags_and_queues_them(db, tmp_path):
+    folder = tmp_path / "data" / "corpora" / "msra"
+    folder.mkdir(parents=True)
+    sentences = [Sentence(list(text), spans_to_tags(spans, len(text))) for text, spans in SENTENCES]
+    write_pair(sentences, folder / "test.txt", folder / "test_TAG.txt")
+    at = open_correct()
+    at.number_input(key="correct_draw_n").set_value(3)
+    at.button(key="correct_draw_go").click()
+    run(at)
+    assert "Added 3 sentences from MSRA test" in at.success[0].value
+    queued = documents.queue(db)
+    assert len(queued) == 3 and {d["source"] for d in queued} == {"corpus:msra/test"}
+    assert {d["text"] for d in queued} <= {text for text, _ in SENTENCES}
+    assert all(d["predicted_by"] == "default" and 0 <= d["confidence"] <= 1 for d in queued)
+
+
+def test_a_missing_corpus_says_how_to_prepare_it(db):
+    at = open_correct()
+    at.button(key="correct_draw_go").click()
+    run(at)
+    assert "is not prepared" in at.error[0].value
+
+
+def test_apply_to_all_labels_the_string_in_other_queued_documents(db):
+    first = documents.add_document(db, "我在上海", "test", [], "default", 0.1)
+    other = documents.add_document(db, "上海很大，上海很美", "test", [], "default", 0.9)
+    at = open_correct()
+    assert at.selectbox(key="correct_doc").value == first
+    add_span(at, first, "上海", "LOC")
+    assert at.text_input(key="correct_all_text").value == "上海"  # prefilled with the last span's text
+    at.selectbox(key="correct_all_type").set_value("LOC")
+    at.button(key="correct_apply_all").click()
+    run(at)
+    assert "2 span(s) added in 1 document(s)" in at.success[0].value
+    assert documents.get_document(db, other)["spans"] == [[0, 2, "LOC"], [5, 7, "LOC"]]
+    assert documents.history(db, first) == []  # this document is saved by its own Save
+
+
+def test_bad_span_bounds_show_an_error_and_change_nothing(db):
+    doc_id = documents.add_document(db, "张三在上海工作", "test", [], "default", 0.5)
+    at = open_correct()
+    at.number_input(key=f"correct_add_start_{doc_id}").set_value(4)
+    at.number_input(key=f"correct_add_end_{doc_id}").set_value(2)
+    at.button(key=f"correct_add_{doc_id}").click()
+    run(at)
+    assert "Not added" in at.error[0].value
+    assert at.session_state[f"correct_work_{doc_id}"]["spans"] == []

@@ -1,0 +1,89 @@
+"""The Model page on the tiny trained model: transitions, curves, confusion, comparison, studies."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from test_app_data import write_corpus
+
+PAGE = str(ROOT / "pages" / "model.py")
+
+
+@pytest.fixture
+def model_page(tiny_model, tmp_path, monkeypatch):
+    for name in ("msra", "pd"):
+        write_corpus(tmp_path / "data" / "corpora" / name, splits=("test",), repeat=1)
+    monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
+    monkeypatch.setenv("NER_STUDIO_MODEL", str(tiny_model))
+    monkeypatch.setenv("NER_STUDIO_EXPERIMENTS", str(tmp_path / "experiments"))
+    return AppTest.from_file(PAGE, default_timeout=60)
+
+
+def _figures(at) -> list[dict]:
+    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+
+
+def test_model_page_draws_the_transition_heatmap_with_impossible_moves_marked(model_page, tiny_model):
+    at = model_page.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="model_version").value is not None  # the tiny model became version "default"
+    (heatmap,) = _figures(at)
+    assert heatmap["data"][0]["y"] == ["START", "O", "B_PER", "I_PER", "B_LOC", "I_LOC", "B_ORG", "I_ORG", "B_T", "I_T"]
+    assert len(heatmap["layout"]["shapes"]) == 4 * 7 + 4  # I_X from 7 of 9 tags, and START -> I_X
+
+
+def test_model_page_draws_the_training_curves(model_page):
+    at = model_page.run()
+    at.radio(key="model_view").set_value("Training curves").run()
+    assert not at.exception
+    curves = _figures(at)[0]
+    assert [trace["name"] for trace in curves["data"]][:4] == ["train loss", "dev loss", "dev token accuracy", "dev F1"]
+    assert len(curves["data"][0]["x"]) == 12  # the tiny model trained 12 epochs
+
+
+def test_model_page_computes_the_confusion_on_the_sample(model_page):
+    at = model_page.run()
+    at.radio(key="model_view").set_value("Confusion").run()
+    assert not at.exception, at.exception
+    figures = _figures(at)
+    confusion = figures[0]["data"][0]
+    assert confusion["x"][0] == "O" and len(confusion["z"]) == 9
+    for row in confusion["z"]:
+        assert sum(row) == pytest.approx(1.0) or sum(row) == 0
+    assert "msra 6, pd 6" in at.caption[-1].value
+    assert len(figures) == 3  # the confusion and per-type scores for each corpus
+
+
+def test_model_page_compares_two_versions(model_page, tiny_model, tmp_path):
+    from storage.db import connect
+    from storage.versions import ensure_default_version, register_version
+
+    db = connect(tmp_path / "studio.db")
+    ensure_default_version(db, tiny_model)
+    scores = {"msra": {"token_accuracy": 0.9, "entities": {"PER": {"precision": 1, "recall": 1, "f1": 1.0, "support": 1},
+                                                            "micro": {"precision": 1, "recall": 1, "f1": 0.5, "support": 1}}}}
+    register_version(db, "other", tiny_model, scores=scores, curves=json.loads((tiny_model / "curves.json").read_text()))
+    at = model_page.run()
+    at.radio(key="model_view").set_value("Compare").run()
+    assert not at.exception, at.exception
+    curves, bars = _figures(at)
+    assert {trace["legendgroup"] for trace in curves["data"]} == {"default", "other"}
+    assert [trace["name"] for trace in bars["data"]] == ["default", "other"]
+
+
+def test_model_page_plots_study_results_and_names_the_command_for_missing_ones(model_page, tmp_path):
+    study = tmp_path / "experiments" / "head"
+    study.mkdir(parents=True)
+    curves = [{"epoch": 1, "train_loss": 2.0, "dev_loss": 1.0, "dev_token_accuracy": 0.9, "dev_f1": 0.5}]
+    rows = [{"variant": v, "dev_f1": f1, "test": {"msra": {"entities": {"micro": {"f1": f1}}}}, "curves": curves}
+            for v, f1 in (("crf", 0.8), ("softmax", 0.7))]
+    (study / "results.json").write_text(json.dumps(rows), encoding="utf-8")
+    at = model_page.run()
+    at.radio(key="model_view").set_value("Experiments").run()
+    assert not at.exception, at.exception
+    bars = _figures(at)[0]
+    assert bars["data"][0]["x"] == ["crf", "softmax"] and bars["data"][0]["y"] == [0.8, 0.7]
+    assert [i.value for i in at.info] == ["No results yet; run: python -m core experiment init",
+                                          "No results yet; run: python -m core experiment layers"]

@@ -1,0 +1,176 @@
+"""The Train page: a real training job (tiny BERT, tiny corpus folder) from the form to a promoted version."""
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from test_app_data import write_corpus
+from ui.train_form import FOLDER_CHOICE
+
+PAGE = str(ROOT / "pages" / "train.py")
+
+
+def perfect_scores(corpus: str) -> dict:
+    entities = {"micro": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 36}}
+    return {corpus: {"token_accuracy": 1.0, "entities": entities}}
+
+
+@pytest.fixture
+def studio(tiny_model, tmp_path, monkeypatch):
+    """A data folder with a tiny corpus, and a default model that claims perfect scores on it."""
+    corpus = write_corpus(tmp_path / "data" / "corpora" / "tiny")
+    default = tmp_path / "default-model"
+    shutil.copytree(tiny_model, default)
+    (default / "scores.json").write_text(json.dumps(perfect_scores("tiny")), encoding="utf-8")
+    monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
+    monkeypatch.setenv("NER_STUDIO_MODEL", str(default))
+    return {"corpus": corpus, "db": tmp_path / "studio.db", "data": tmp_path / "data"}
+
+
+def fill_form(at, corpus, encoder, name, epochs=1):
+    at.selectbox(key="train_corpus").set_value(FOLDER_CHOICE).run()
+    at.text_input(key="train_corpus_folder").set_value(str(corpus))
+    at.text_input(key="train_encoder").set_value(str(encoder)).run()
+    at.text_input(key="train_name").set_value(name)
+    at.number_input(key="train_layers").set_value(1)
+    at.number_input(key="train_epochs").set_value(epochs)
+    at.number_input(key="train_batch_size").set_value(6)
+    at.number_input(key="train_lr").set_value(1e-3)
+    return at
+
+
+def wait_for_end(db_path, job_id, timeout=240):
+    from storage.db import connect
+    from storage.jobs import ACTIVE_STATES, get_job, refresh_jobs
+
+    db = connect(db_path)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        refresh_jobs(db)
+        job = get_job(db, job_id)
+        if job["state"] not in ACTIVE_STATES:
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"job {job_id} still {job['state']} after {timeout} s:\n{job['log_tail']}")
+
+
+def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_after_confirmation(studio, tiny_bert):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    fill_form(at, studio["corpus"], tiny_bert, "quick").run()
+    assert not at.warning, [w.value for w in at.warning]
+    at.button(key="train_start").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    job_id = at.session_state["train_job"]
+
+    job = wait_for_end(studio["db"], job_id)
+    assert job["state"] == "finished", job["log_tail"]
+    assert (studio["data"] / "models" / "quick" / "scores.json").exists()
+
+    at.run()  # the page re-reads the job and the versions from SQLite
+    assert not at.exception, at.exception
+    assert any("Finished" in s.value for s in at.success)
+    live = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [trace["name"] for trace in live["data"]] == ["training loss (per step)", "dev loss", "dev F1"]
+    assert len(live["data"][2]["x"]) == 1  # one epoch, one dev F1 point
+    versions = at.dataframe[0].value
+    assert set(versions["name"]) == {"default", "quick"}
+
+    # The new version scores worse than the default's (claimed perfect) scores: promotion asks first.
+    assert at.selectbox(key="train_promote_pick").value is not None
+    at.button(key="train_promote").click().run()
+    assert "may be worse" in at.warning[0].value and "lower" in at.warning[0].value
+    from storage.db import connect
+    from storage.versions import active_version
+
+    assert active_version(connect(studio["db"]))["name"] == "default"
+    at.button(key="train_confirm_yes").click().run()
+    assert not at.exception, at.exception
+    assert active_version(connect(studio["db"]))["name"] == "quick"
+    assert any("quick is now the active model" in s.value for s in at.success)
+
+
+def test_a_running_job_can_be_cancelled(studio, tiny_bert):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    fill_form(at, studio["corpus"], tiny_bert, "long", epochs=100).run()
+    at.button(key="train_start").click().run()
+    job_id = at.session_state["train_job"]
+    at.button(key=f"train_cancel_{job_id}").click().run()
+    assert not at.exception, at.exception
+    job = wait_for_end(studio["db"], job_id, timeout=30)
+    assert job["state"] == "cancelled"
+    deadline = time.time() + 30
+    while not process_gone(job["pid"]) and time.time() < deadline:
+        time.sleep(0.2)
+    assert process_gone(job["pid"])
+    assert not (studio["data"] / "models" / "long").exists()
+
+
+def process_gone(pid: int) -> bool:
+    """Ended: no /proc entry, or a zombie waiting for its parent (this test process) to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def test_a_better_version_is_promoted_without_asking(studio):
+    from storage.db import connect
+    from storage.versions import active_version, ensure_default_version, register_version
+
+    db = connect(studio["db"])
+    default = ensure_default_version(db, str(studio["data"].parent / "default-model"))
+    better = perfect_scores("tiny")
+    better["msra"] = better.pop("tiny")
+    register_version(db, "better", default["path"], scores={**perfect_scores("tiny"), **better})
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.button(key="train_promote").click().run()
+    assert not at.exception, at.exception
+    assert not [w for w in at.warning if "may be worse" in w.value]
+    assert active_version(db)["name"] == "better"
+
+
+def test_missing_corpus_folder_blocks_the_start(studio):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.selectbox(key="train_corpus").set_value(FOLDER_CHOICE).run()
+    at.text_input(key="train_corpus_folder").set_value(str(studio["data"] / "nowhere")).run()
+    assert any("is not a folder" in w.value for w in at.warning)
+    assert at.button(key="train_start").disabled
+
+
+def test_corrections_are_repeated_to_about_a_tenth_of_the_data_within_bounds():
+    from ui.train_form import suggested_repeat
+
+    assert suggested_repeat(300, 90_000) == 30
+    assert suggested_repeat(5, 90_000) == 50  # capped: a handful would be memorised
+    assert suggested_repeat(1000, 100) == 1
+    assert suggested_repeat(0, 100) == 1
+
+
+def test_compare_scores_uses_only_the_corpora_both_versions_have():
+    from ui.versions import compare_scores
+
+    def scores(**f1s):
+        return {corpus: {"entities": {"micro": {"f1": f1}}} for corpus, f1 in f1s.items()}
+
+    worse, why = compare_scores(scores(msra=0.80, pd=0.90), scores(msra=0.85, pd=0.90, tiny=0.1))
+    assert worse is True and "2.5 F1 points lower" in why
+    assert compare_scores(scores(msra=0.9), scores(msra=0.85))[0] is False
+    assert compare_scores(scores(tiny=0.9), scores(msra=0.85))[0] is None
+    assert compare_scores({}, scores(msra=0.85))[0] is None
+
+
+def test_job_progress_gives_the_eta_from_the_latest_step():
+    from ui.versions import duration, job_progress
+
+    job = {"progress": {"epoch": 2, "step": 50, "total_steps": 200, "seconds": 100.0, "loss": 0.5}, "epochs": []}
+    progress = job_progress(job)
+    assert progress["fraction"] == 0.25 and progress["eta_s"] == 300.0
+    assert duration(300.0) == "5m 00s" and duration(None) == "—"
+    assert job_progress({"progress": None, "epochs": []})["eta_s"] is None

@@ -1,0 +1,65 @@
+"""ui.formats: downloads read back with core.corpora's readers; span edits; summaries."""
+import pytest
+
+from core.corpora import read_conll, read_jsonl_spans, read_pair
+from core.labels import spans_to_tags
+from ui import formats
+
+
+def test_lines_become_sentences_and_empty_lines_are_dropped():
+    text = "张三\r\n\n 在上海\x07\n"
+    tags = ["B_PER", "I_PER", "O", "O", "O", "O", "O", "B_LOC", "I_LOC", "O", "O"]
+    sentences = formats.sentences_by_line(text, tags)
+    assert [(s.text, s.tags) for s in sentences] == [
+        ("张三", ["B_PER", "I_PER"]), (" 在上海\x07", ["O", "O", "B_LOC", "I_LOC", "O"])]
+    with pytest.raises(ValueError, match="3 characters but 2 tags"):
+        formats.sentences_by_line("abc", ["O", "O"])
+
+
+def test_downloads_read_back_the_same_sentences(tmp_path):
+    text = "张三 在上海\n😀ＡＢ\t１\x07"
+    tags = spans_to_tags([(0, 2, "PER"), (4, 6, "LOC")], len(text))
+    sentences = formats.sentences_by_line(text, tags)
+    chars_file, tags_file = formats.pair_strings(sentences)
+    assert chars_file.split("\n")[0] == "张 三 <U+0020> 在 上 海"
+    assert tags_file.split("\n")[0] == "B_PER I_PER O O B_LOC I_LOC"
+    (tmp_path / "a.txt").write_text(chars_file, encoding="utf-8")
+    (tmp_path / "a_TAG.txt").write_text(tags_file, encoding="utf-8")
+    (tmp_path / "a.conll").write_text(formats.conll_string(sentences), encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(formats.whole_text_jsonl(text, tags), encoding="utf-8")
+    expected = [(s.chars, s.tags) for s in sentences]
+    assert [(s.chars, s.tags) for s in read_pair(tmp_path / "a.txt", tmp_path / "a_TAG.txt")] == expected
+    assert [(s.chars, s.tags) for s in read_conll(tmp_path / "a.conll")] == expected
+    # JSON lines keep the whole text, so offsets are those of the text as pasted
+    [whole] = read_jsonl_spans(tmp_path / "a.jsonl")
+    assert whole.text == text and whole.tags == tags
+
+
+def test_document_confidence_is_the_lowest_character_confidence():
+    assert formats.document_confidence([0.9, 0.42, 0.99]) == 0.42
+    assert formats.document_confidence([]) == 1.0
+
+
+def test_score_summary_reads_msra_micro_and_pd_time_f1():
+    scores = {"msra": {"entities": {"micro": {"f1": 0.8633}}}, "pd": {"entities": {"T": {"f1": 0.9662}}}}
+    assert formats.score_summary(scores) == "MSRA F1 86.3 · T F1 96.6"
+    assert formats.score_summary({"msra": {"entities": {}}}) is None
+    assert formats.score_summary(None) is None
+
+
+def test_a_new_span_replaces_the_spans_it_overlaps():
+    spans = [(0, 2, "PER"), (3, 5, "LOC")]
+    assert formats.with_span(spans, (4, 7, "ORG"), 7) == [(0, 2, "PER"), (4, 7, "ORG")]
+    assert formats.with_span(spans, (2, 3, "T"), 7) == [(0, 2, "PER"), (2, 3, "T"), (3, 5, "LOC")]
+    with pytest.raises(ValueError, match="not inside the text"):
+        formats.with_span(spans, (5, 5, "LOC"), 7)
+    with pytest.raises(ValueError, match="not inside the text"):
+        formats.with_span(spans, (6, 9, "LOC"), 7)
+
+
+def test_fragments_are_found_free_occurrences_first():
+    text = "上海人在上海"
+    assert formats.find_fragment(text, "上海") == [0, 4]
+    assert formats.find_fragment(text, "上海", [(0, 2, "LOC")]) == [4, 0]
+    assert formats.find_fragment(text, "北京") == [] and formats.find_fragment(text, "") == []
+

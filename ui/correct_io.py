@@ -1,0 +1,117 @@
+"""The Correct page's ways in and out of the queue: draw corpus sentences, import files, export.
+
+Streamlit drawing helpers for pages/correct.py (kept apart so the page reads as the editor).
+"""
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from core.corpora import read_pair
+from storage import documents
+from ui import formats, shared
+
+CORPORA = {"msra": "MSRA test", "pd": "People's Daily test"}
+
+
+def corpus_files(name: str) -> tuple[Path, Path]:
+    folder = shared.corpora_dir() / name
+    return folder / "test.txt", folder / "test_TAG.txt"
+
+
+@st.cache_data(show_spinner="Reading the corpus…")
+def corpus_texts(chars_path: str, tags_path: str) -> list[str]:
+    return [sentence.text for sentence in read_pair(chars_path, tags_path)]
+
+
+def draw_from_corpus(db, version: dict, tagger) -> None:
+    with st.form("correct_draw_form", border=False):
+        left, right = st.columns([2, 1])
+        name = left.selectbox("Corpus", list(CORPORA), format_func=CORPORA.get, key="correct_draw_corpus")
+        n = right.number_input("Sentences", min_value=1, max_value=500, value=20, key="correct_draw_n")
+        submitted = st.form_submit_button("Draw sentences from the corpus", key="correct_draw_go")
+    if not submitted:
+        return
+    chars_path, tags_path = corpus_files(name)
+    if not chars_path.exists() or not tags_path.exists():
+        st.error(f"{CORPORA[name]} is not prepared: {chars_path} is missing. "
+                 "Run `bash scripts/setup.sh` (or `python -m core prepare`) once.")
+        return
+    texts = corpus_texts(str(chars_path), str(tags_path))
+    chosen = random.sample(texts, min(int(n), len(texts)))
+    with st.spinner(f"Tagging {len(chosen)} sentences with `{version['name']}`…"):
+        results = tagger.tag_texts(chosen)
+    ids = documents.add_documents(db, [
+        {"text": r.text, "source": f"corpus:{name}/test", "predicted_spans": [list(s) for s in r.spans],
+         "predicted_by": version["name"], "confidence": formats.document_confidence(r.char_confidence)}
+        for r in results])
+    st.success(f"Added {len(ids)} sentences from {CORPORA[name]} to the queue.")
+
+
+def _saved(upload, folder: Path) -> Path:
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    return path
+
+
+def _show_import(result: dict) -> None:
+    st.success(f"Imported {result['imported']} document(s).")
+    notices = result.get("repaired") or []
+    if notices:
+        st.info("Repaired BIO (an I_ tag without its B_ was read as the start of an entity):\n\n"
+                + "\n".join(f"- {notice}" for notice in notices))
+    refused = result.get("refused") or []
+    if refused:
+        st.warning(f"Refused {len(refused)} line(s); the rest were imported:\n\n"
+                   + "\n".join(f"- {line}" for line in refused))
+
+
+def import_files(db) -> None:
+    kind = st.radio("Format", ["chars/TAG pair", "JSON lines"], horizontal=True, key="correct_import_kind")
+    if kind == "chars/TAG pair":
+        left, right = st.columns(2)
+        chars_upload = left.file_uploader("Characters file (e.g. train.txt)", type=["txt"], key="correct_import_chars")
+        tags_upload = right.file_uploader("Tags file (e.g. train_TAG.txt)", type=["txt"], key="correct_import_tags")
+        if st.button("Import the pair", key="correct_import_pair"):
+            if chars_upload is None or tags_upload is None:
+                st.warning("Choose both files: the characters file and its _TAG file.")
+                return
+            with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
+                chars_dir, tags_dir = Path(folder, "chars"), Path(folder, "tags")  # same names may upload twice
+                chars_dir.mkdir()
+                tags_dir.mkdir()
+                result = documents.import_pair(db, _saved(chars_upload, chars_dir), _saved(tags_upload, tags_dir),
+                                               source=f"import:{chars_upload.name}")
+            _show_import(result)
+    else:
+        upload = st.file_uploader('JSON lines: {"text": ..., "spans": [[start, end, label], ...]}',
+                                  type=["jsonl", "json", "txt"], key="correct_import_jsonl")
+        if st.button("Import JSON lines", key="correct_import_jsonl_go"):
+            if upload is None:
+                st.warning("Choose a .jsonl file first.")
+                return
+            with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
+                result = documents.import_jsonl(db, _saved(upload, Path(folder)), source=f"import:{upload.name}")
+            _show_import(result)
+
+
+def export_corrected(db) -> None:
+    n = len(documents.corrected_documents(db))
+    if not n:
+        st.caption("No corrected document yet: save a correction first.")
+        return
+    st.caption(f"{n} corrected document(s), each with its latest spans.")
+    columns = st.columns(4)
+
+    def pair(index: int):
+        return lambda: shared.exported(documents.export_pair, db, "corrected.txt", "corrected_TAG.txt")[index]
+
+    columns[0].download_button("Characters (.txt)", pair(0), "corrected.txt", "text/plain", key="correct_dl_chars")
+    columns[1].download_button("Tags (_TAG.txt)", pair(1), "corrected_TAG.txt", "text/plain", key="correct_dl_tags")
+    columns[2].download_button("CoNLL", lambda: shared.exported(documents.export_conll, db, "corrected.conll")[0],
+                               "corrected.conll", "text/plain", key="correct_dl_conll")
+    columns[3].download_button("JSON lines", lambda: shared.exported(documents.export_jsonl, db, "corrected.jsonl")[0],
+                               "corrected.jsonl", "application/jsonl", key="correct_dl_jsonl")
