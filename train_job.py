@@ -24,6 +24,7 @@ from core.train import TrainSettings, TrainState, evaluate, train
 from core.training_data import load_corrections, load_split
 
 BUNDLED_ENCODER = Path("data/encoders/e5-small")
+FIXED_EVALUATION = ("msra", "pd")  # MSRA official test; People's Daily hold-out (its T labels)
 
 
 def parse_args(argv=None):
@@ -124,6 +125,11 @@ def load_data(args):
         dev_examples += load_split(name, "dev", args.data_dir, args.dev_limit)
         if not args.no_test:
             tests[Path(name).name] = load_split(name, "test", args.data_dir, args.test_limit)
+    if not args.no_test:
+        # Every version is also scored on the fixed evaluation set, so versions compare on it.
+        for name in FIXED_EVALUATION:
+            if name not in tests and (Path(args.data_dir) / "corpora" / name / "test.txt").exists():
+                tests[name] = load_split(name, "test", args.data_dir, args.test_limit)
     if args.corrections:
         train_examples += load_corrections(args.corrections) * args.corrections_repeat
     return train_examples, dev_examples, tests

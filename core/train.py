@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from core.labels import split_tag
-from core.metrics import drop_types, entity_scores, token_accuracy
+from core.metrics import confusion_matrix, drop_types, entity_scores, token_accuracy
 from core.model import NerModel
 from core.text import chunk_bounds
 
@@ -134,6 +134,7 @@ def evaluate(model: NerModel, examples: list[Example], batch_size: int = 128, am
         "loss": sum(losses) / max(len(examples), 1),
         "token_accuracy": token_accuracy(gold, predicted),
         "entities": entity_scores(gold, predicted),
+        "confusion": {"tags": list(model.tags), "counts": confusion_matrix(gold, predicted, model.tags).tolist()},
     }
 
 

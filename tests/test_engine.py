@@ -108,6 +108,14 @@ def test_entity_scores_by_hand():
     assert token_accuracy(gold, pred) == 5 / 7
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
     """train_job.py unchanged under torchrun: DDP over gloo, rank 0 writes the model."""
     data = tmp_path / "corpus"
@@ -117,8 +125,8 @@ def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
         write_pair(sentences * (4 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
     out = tmp_path / "model"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
-               str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data), "--encoder", str(tiny_bert),
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port()),
+               str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data), "--data-dir", str(tmp_path), "--encoder", str(tiny_bert),
                "--epochs", "2", "--batch-size", "4", "--lr", "1e-3", "--quiet", "--device", "cpu",
                "--progress", str(tmp_path / "progress.jsonl")]
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -142,7 +150,7 @@ def test_fine_tuning_from_a_model_keeps_its_curves(tiny_bert, tmp_path):
     from train_job import main as train_main
 
     data = _corpus_folder(tmp_path)
-    common = ["--data", str(data), "--encoder", str(tiny_bert), "--batch-size", "4", "--lr", "1e-3", "--quiet"]
+    common = ["--data", str(data), "--data-dir", str(tmp_path), "--encoder", str(tiny_bert), "--batch-size", "4", "--lr", "1e-3", "--quiet"]
     assert train_main(["--out", str(tmp_path / "first"), "--epochs", "2", *common]) == 0
     assert train_main(["--out", str(tmp_path / "second"), "--init-from", str(tmp_path / "first"), "--epochs", "1", *common]) == 0
     curves = json.loads((tmp_path / "second" / "curves.json").read_text())
@@ -174,7 +182,7 @@ def test_a_killed_job_resumes_from_its_last_epoch(tiny_bert, tmp_path):
     for split in ("train", "dev", "test"):
         write_pair(sentences * (40 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
     out, progress = tmp_path / "model", tmp_path / "progress.jsonl"
-    command = [sys.executable, str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data),
+    command = [sys.executable, str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data), "--data-dir", str(tmp_path),
                "--encoder", str(tiny_bert), "--epochs", "3", "--batch-size", "4", "--quiet", "--progress", str(progress)]
     job = subprocess.Popen(command, cwd=ROOT)
     deadline = time.time() + 120

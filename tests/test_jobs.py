@@ -39,7 +39,7 @@ def db_path(tmp_path):
 
 
 def _params(corpus, tiny_bert, **overrides):
-    return {"data": [str(corpus)], "encoder": str(tiny_bert), "epochs": 2, "batch_size": 6, "lr": 1e-3,
+    return {"data": [str(corpus)], "data_dir": str(corpus.parent), "encoder": str(tiny_bert), "epochs": 2, "batch_size": 6, "lr": 1e-3,
             "head_lr_multiplier": 10, "classifier_lr_multiplier": 1, **overrides}
 
 
