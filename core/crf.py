@@ -1,11 +1,13 @@
 """Linear-chain CRF: pytorch-crf's parameters and gold-path likelihood, plus what it lacks.
 
 Added here: partial-label likelihood (a corpus that does not annotate a type lets the CRF
-sum over those tags), batched Viterbi in plain tensor ops, and forward-backward marginals.
+sum over those tags), a batched Viterbi (tensor ops, a NumPy backtrace) with pytorch-crf's exact
+paths, and forward-backward marginals.
 All tensors are batch-first; `mask` is a bool left-aligned prefix (batch, seq).
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torchcrf import CRF as _TorchCRF
 
@@ -74,27 +76,66 @@ class CRF(_TorchCRF):
     def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Best tag path per sequence, (batch, seq) of tag ids, 0 past each length.
 
-        Plain batched tensor ops rather than pytorch-crf's decode, which loops over the
-        batch in Python for the backtrace (bench/crf.py measures the difference).
+        Identical to pytorch-crf's decode, ties included: every score is computed with the same
+        float operations in the same order, and ties go to the lowest tag id as torch.max gives.
+        It is faster because the loop over positions does three small tensor ops and nothing
+        else; the backpointers are recovered afterwards in one vectorised pass and the backtrace
+        runs on NumPy arrays (bench/crf.py measures the difference).
         """
         self._check(emissions, mask)
-        batch, seq, _ = emissions.shape
-        score = self.start_transitions + emissions[:, 0]  # shape: (batch, tags)
-        backpointers = []
+        batch, seq, num_tags = emissions.shape
+        dtype = torch.promote_types(emissions.dtype, self.transitions.dtype)
+        transitions = self.transitions.detach().to(dtype)
+        # Tags-major layouts keep the batch innermost, so each op runs over long contiguous rows.
+        emissions_t = emissions.detach().to(dtype).permute(1, 2, 0).contiguous()  # shape: (seq, to, batch)
+        pair = transitions.unsqueeze(2).expand(num_tags, num_tags, batch).contiguous()  # shape: (from, to, batch)
+        scores = torch.empty((seq, num_tags, batch), dtype=dtype, device=emissions.device)
+        torch.add(self.start_transitions.detach().to(dtype).unsqueeze(1), emissions_t[0], out=scores[0])
+        step = torch.empty((num_tags, num_tags, batch), dtype=dtype, device=emissions.device)
+        rows = scores.unbind(0)
+        # scores[t, to] = max over `from` of (scores[t-1, from] + transitions[from, to]) + emission[t, to],
+        # summed in pytorch-crf's order. No masking: a sequence's scores past its end are never read.
         for t in range(1, seq):
-            step = score.unsqueeze(2) + self.transitions  # shape: (batch, from, to)
-            best, best_from = step.max(dim=1)
-            new_score = best + emissions[:, t]
-            keep = mask[:, t : t + 1]
-            score = torch.where(keep, new_score, score)
-            # Past the end, point each tag at itself so the backtrace carries the last tag back.
-            identity = torch.arange(score.shape[1], device=score.device).expand_as(best_from)
-            backpointers.append(torch.where(keep, best_from, identity))
-        last = (score + self.end_transitions).argmax(dim=1)  # shape: (batch,)
-        path = [last]
-        for pointers in reversed(backpointers):
-            last = pointers.gather(1, last.unsqueeze(1)).squeeze(1)
-            path.append(last)
-        path.reverse()
-        tag_ids = torch.stack(path, dim=1)
-        return tag_ids.masked_fill(~mask, 0)
+            torch.add(rows[t - 1].unsqueeze(1), pair, out=step)
+            step.add_(emissions_t[t])
+            torch.amax(step, dim=0, out=rows[t])
+        pointers = self._backpointers(scores, pair, emissions_t)  # shape: (seq - 1, to, batch)
+        ends = (mask.sum(dim=1) - 1).cpu().numpy()  # shape: (batch,)
+        columns = np.arange(batch)
+        final = scores[ends, :, columns] + self.end_transitions.detach().to(dtype)  # shape: (batch, tags)
+        last = final.cpu().numpy().argmax(axis=1)
+        if (ends < seq - 1).any():
+            # Past a sequence's end each tag points at itself, so its backtrace, started at the
+            # last position, carries its final tag unchanged back to its real end.
+            past_end = np.arange(1, seq)[:, None] > ends[None, :]  # shape: (seq - 1, batch)
+            pointers = np.where(past_end[:, None, :], np.arange(num_tags)[None, :, None], pointers)
+        tag_ids = np.empty((seq, batch), dtype=np.int64)
+        current = last
+        for t in range(seq - 1, 0, -1):
+            tag_ids[t] = current
+            current = pointers[t - 1, current, columns]
+        tag_ids[0] = current
+        tag_ids = torch.from_numpy(np.ascontiguousarray(tag_ids.T)).to(emissions.device)
+        return tag_ids.masked_fill_(~mask, 0)
+
+    @staticmethod
+    def _backpointers(scores: torch.Tensor, pair: torch.Tensor, emissions_t: torch.Tensor) -> np.ndarray:
+        """The lowest `from` tag reaching each step's best score, for every step at once.
+
+        scores: (seq, to, batch) from the Viterbi loop; pair: (from, to, batch); emissions_t:
+        (seq, to, batch). Recomputing the candidates with the loop's own arithmetic reproduces
+        its values bit for bit, so "equals the best" is exact. A reduction with indices over a
+        middle dimension is slow in torch, so the first maximum is found arithmetically:
+        sign(candidate - best) is 0 at a maximum and -1 elsewhere; times (num_tags + 1) plus
+        the weight num_tags - from, its max over `from` names the lowest maximising tag.
+        """
+        num_tags = pair.shape[0]
+        # shape: (seq - 1, from, to, batch)
+        candidates = (scores[:-1].unsqueeze(2) + pair).add_(emissions_t[1:].unsqueeze(1))
+        is_worse = candidates.sub_(scores[1:].unsqueeze(1)).sign_()
+        if not bool(torch.isfinite(scores).all()):
+            is_worse.nan_to_num_(nan=0.0)  # inf - inf: both sides equal, so a maximum
+        weights = torch.arange(num_tags, 0, -1, dtype=scores.dtype, device=scores.device).view(1, num_tags, 1, 1)
+        key = is_worse.mul_(num_tags + 1).add_(weights)
+        pointers = num_tags - key.amax(dim=1).long()
+        return pointers.cpu().numpy()

@@ -1,0 +1,36 @@
+"""The benchmark scripts run end to end on a tiny model and print their verdict lines.
+
+Only the plumbing is checked here (a tiny model's speed says nothing): each script must finish
+with exit code 0 (target met) or 1 (missed), never crash, and print figure, baseline and ratio.
+"""
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+def run_bench(name: str, *args: str) -> str:
+    command = [sys.executable, str(ROOT / "bench" / f"{name}.py"), *args]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "baseline:" in done.stdout and "ratio:" in done.stdout, done.stdout
+    return done.stdout
+
+
+def test_crf_bench_finds_identical_paths():
+    out = run_bench("crf", "--repeats", "3")
+    assert "identical paths: True" in out
+    assert "identical paths: False" not in out
+
+
+@pytest.mark.parametrize("name", ["throughput", "crf_share", "flops"])
+def test_tagging_benches_run_on_a_tiny_model(tiny_model, name):
+    out = run_bench(name, "--model", str(tiny_model), "--chars", "300", "--repeats", "1")
+    if name == "throughput":
+        assert "differs between the Tagger and the naive loop: 0" in out
+
+
+def test_latency_bench_runs_on_a_tiny_model(tiny_model):
+    run_bench("latency", "--model", str(tiny_model), "--repeats", "2")
