@@ -108,6 +108,16 @@ def test_entity_scores_by_hand():
     assert token_accuracy(gold, pred) == 5 / 7
 
 
+def _corpus_folder(tmp_path, train_repeat: int = 4):
+    """A corpus folder of SENTENCES (train repeated) that train_job.py --data accepts."""
+    data = tmp_path / "corpus"
+    data.mkdir(exist_ok=True)
+    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES]
+    for split in ("train", "dev", "test"):
+        write_pair(sentences * (train_repeat if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
+    return data
+
+
 def _free_port() -> int:
     import socket
 
@@ -118,11 +128,7 @@ def _free_port() -> int:
 
 def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
     """train_job.py unchanged under torchrun: DDP over gloo, rank 0 writes the model."""
-    data = tmp_path / "corpus"
-    data.mkdir()
-    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES]
-    for split in ("train", "dev", "test"):
-        write_pair(sentences * (4 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
+    data = _corpus_folder(tmp_path)
     out = tmp_path / "model"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port()),
@@ -135,15 +141,6 @@ def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
     assert events[0]["event"] == "start" and events[0]["world_size"] == 2
     assert any(e["event"] == "finished" for e in events)
     assert load_model(out).tags[0] == "O"
-
-
-def _corpus_folder(tmp_path):
-    data = tmp_path / "corpus"
-    data.mkdir(exist_ok=True)
-    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES]
-    for split in ("train", "dev", "test"):
-        write_pair(sentences * (4 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
-    return data
 
 
 def test_fine_tuning_from_a_model_keeps_its_curves(tiny_bert, tmp_path):
@@ -176,11 +173,7 @@ def test_a_killed_job_resumes_from_its_last_epoch(tiny_bert, tmp_path):
     import signal
     import time
 
-    data = tmp_path / "corpus"
-    data.mkdir()
-    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES]
-    for split in ("train", "dev", "test"):
-        write_pair(sentences * (40 if split == "train" else 1), data / f"{split}.txt", data / f"{split}_TAG.txt")
+    data = _corpus_folder(tmp_path, train_repeat=40)
     out, progress = tmp_path / "model", tmp_path / "progress.jsonl"
     command = [sys.executable, str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data), "--data-dir", str(tmp_path),
                "--encoder", str(tiny_bert), "--epochs", "3", "--batch-size", "4", "--quiet", "--progress", str(progress)]
