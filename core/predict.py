@@ -54,7 +54,8 @@ class Tagger:
     """
 
     def __init__(self, model: NerModel, batch_size: int = 64, max_chunk: int | None = None,
-                 max_tokens: int = 512, quantize: str | None = None, onednn: bool | None = None):
+                 max_tokens: int = 512, quantize: str | None = None, onednn: bool | None = None,
+                 copy_model: bool = True):
         if quantize not in QUANTIZE:
             raise ValueError(f"quantize must be one of {QUANTIZE}, got {quantize!r}")
         if batch_size < 1 or max_tokens < 1:
@@ -65,17 +66,20 @@ class Tagger:
         if quantize == "attention":
             model = quantize_attention(model)  # a copy
         if onednn:
-            model = onednn_linears(model, in_place=quantize == "attention")
+            # The caller's model stays trainable unless the tagger owns it (copy_model=False).
+            model = onednn_linears(model, in_place=quantize == "attention" or not copy_model)
         self.model = model.eval()
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self.quantize = quantize
         self.onednn = onednn
         self.max_chunk = min(max_chunk or model.max_chars, model.max_chars)
+        self._tag_index = {tag: i for i, tag in enumerate(model.tags)}
 
     @classmethod
     def from_folder(cls, folder, device: str = "cpu", **kwargs) -> "Tagger":
-        return cls(load_model(folder, device=device), **kwargs)
+        # Nobody else holds the freshly loaded model, so the tagger converts it in place.
+        return cls(load_model(folder, device=device), copy_model=False, **kwargs)
 
     def tag(self, text: str) -> Tagged:
         return self.tag_texts([text])[0]
@@ -134,8 +138,7 @@ class Tagger:
         tags = [self.model.tags[i] for i in ids]
         spans = tags_to_spans(tags)
         tags = spans_to_tags(spans, len(tags))  # repairs any orphan I_ the decoder produced
-        index = {tag: i for i, tag in enumerate(self.model.tags)}
-        char_confidence = [p[index[tag]] for p, tag in zip(probs, tags)]
+        char_confidence = [p[self._tag_index[tag]] for p, tag in zip(probs, tags)]
         entities = [Entity(s, e, label, "".join(text[s:e]), min(char_confidence[s:e])) for s, e, label in spans]
         return Tagged("".join(text), tags, entities, char_confidence)
 
