@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from core.labels import DEFAULT_TAGS
-from core.model import NerConfig, build_model, load_model
+from core.model import NerConfig, build_model, keep_first_layers, load_model, read_json
 from core.train import TrainSettings, TrainState, evaluate, train
 from core.training_data import load_corrections, load_split
 
@@ -37,7 +37,7 @@ def parse_args(argv=None):
     parser.add_argument("--encoder", default=str(BUNDLED_ENCODER), help="encoder folder (bundled or any Hugging Face one)")
     parser.add_argument("--init-from", help="start from this model folder's weights (fine-tuning; its curves are kept)")
     parser.add_argument("--head", choices=["crf", "softmax"], default="crf")
-    parser.add_argument("--layers", type=int, default=None, help="first N encoder layers (default: all)")
+    parser.add_argument("--layers", type=int, default=None, help="first N encoder layers (default: all); with --init-from, cuts that model to N")
     parser.add_argument("--init", choices=["pretrained", "embeddings", "random"], default="pretrained")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -167,6 +167,8 @@ def main(argv=None) -> int:
             progress.emit({"event": "resumed", "epoch": state.epoch, "step": state.step})
         elif args.init_from:
             model = load_model(args.init_from)
+            if args.layers is not None and args.layers != model.config.num_layers:
+                keep_first_layers(model, args.layers)  # a smaller variant: its curves start afresh
         else:
             config = NerConfig(tags=list(DEFAULT_TAGS), head=args.head, num_layers=args.layers, init=args.init)
             model = build_model(args.encoder, config)
@@ -181,7 +183,7 @@ def main(argv=None) -> int:
                     "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
                     "world_size": world, "torch": torch.__version__, "train_sentences": len(train_examples),
                     "dev_sentences": len(dev_examples), "settings": asdict(settings)}
-        history = list(state.history) if state else _earlier_curves(args.init_from)
+        history = list(state.history) if state else _earlier_curves(args.init_from, model)
         offset = len(history) - (state.epoch if state else 0)  # epochs before this run (fine-tuning)
         best_saved = False
         for event in train(model, train_examples, dev_examples, settings, state, optimizer_state):
@@ -219,11 +221,13 @@ def main(argv=None) -> int:
             torch.distributed.destroy_process_group()
 
 
-def _earlier_curves(init_from) -> list:
+def _earlier_curves(init_from, model) -> list:
+    """Fine-tuning continues the curves of the model it starts from; a cut-down variant does not."""
     if not init_from:
         return []
-    from core.model import read_json
-
+    earlier = read_json(init_from, "config.json", {})["ner"]
+    if earlier.get("num_layers") != model.config.num_layers:
+        return []
     return list(read_json(init_from, "curves.json", []))
 
 

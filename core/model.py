@@ -198,6 +198,18 @@ def load_model(folder, device: str | torch.device = "cpu") -> NerModel:
     return model.to(device).eval()
 
 
+def keep_first_layers(model: NerModel, num_layers: int) -> NerModel:
+    """Cut a model's encoder to its first N layers, in place: the start of a smaller, faster
+    variant that is then fine-tuned (the head learned on layer 12 re-learns on layer N)."""
+    layers = model.encoder.encoder.layer
+    if not 1 <= num_layers <= len(layers):
+        raise ValueError(f"num_layers must be 1..{len(layers)}, got {num_layers}")
+    model.encoder.encoder.layer = layers[:num_layers]
+    model.encoder.config.num_hidden_layers = num_layers
+    model.config.num_layers = num_layers
+    return model
+
+
 def read_json(folder, name: str, default=None):
     path = Path(folder, name)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default

@@ -4,11 +4,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, SENTENCES
 from core.__main__ import main as cli
 from core.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
-from core.model import load_model
+from core.model import keep_first_layers, load_model
 from core.predict import Tagger
 
 
@@ -155,6 +157,26 @@ def test_fine_tuning_from_a_model_keeps_its_curves(tiny_bert, tmp_path):
     scores = json.loads((tmp_path / "second" / "scores.json").read_text())
     assert "entities" in scores["corpus"]
     assert not (tmp_path / "second.resume").exists()
+
+
+def test_a_model_cut_to_fewer_layers_trains_into_a_smaller_variant(tiny_model, tiny_bert, tmp_path):
+    """--init-from with --layers: the fast variant starts from the first N layers of a trained model."""
+    from train_job import main as train_main
+
+    data = _corpus_folder(tmp_path)
+    source = load_model(tiny_model)
+    assert source.config.num_layers == 2
+    assert train_main(["--out", str(tmp_path / "cut"), "--init-from", str(tiny_model), "--layers", "1", "--epochs", "1",
+                       "--data", str(data), "--data-dir", str(tmp_path), "--batch-size", "4", "--lr", "1e-3", "--quiet"]) == 0
+    cut = load_model(tmp_path / "cut")
+    assert cut.config.num_layers == 1 and len(cut.encoder.encoder.layer) == 1
+    assert cut.encoder.config.num_hidden_layers == 1
+    # The curves start afresh: the source's epochs belong to a different model.
+    assert [row["epoch"] for row in json.loads((tmp_path / "cut" / "curves.json").read_text())] == [1]
+    untouched = load_model(tiny_model)
+    assert untouched.config.num_layers == 2, "the source folder is not modified"
+    with pytest.raises(ValueError, match="1..2"):
+        keep_first_layers(untouched, 3)
 
 
 def test_a_failing_job_reports_failure_and_writes_no_model(tiny_bert, tmp_path):
