@@ -63,7 +63,7 @@ def cmd_check(args) -> int:
 
 def cmd_eval(args) -> int:
     from core.corpora import read_pair
-    from core.metrics import drop_types, evaluate_tags
+    from core.metrics import drop_types, evaluate_tags, missed_entity_kinds
 
     sentences = read_pair(args.chars, args.tags)
     if args.limit:
@@ -77,6 +77,8 @@ def cmd_eval(args) -> int:
     report = evaluate_tags(gold, predicted, tagger.model.tags)
     report["model"] = str(args.model)
     report["ignored_types"] = sorted(ignore)
+    if args.errors:
+        report["missed"] = missed_entity_kinds(gold, predicted)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
@@ -85,6 +87,9 @@ def cmd_eval(args) -> int:
         print(f"{name:<8}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{row['support']:>9}")
     print(f"token accuracy {report['token_accuracy']:.4f} over {report['characters']} characters, "
           f"{report['sentences']} sentences")
+    for label, kinds in report.get("missed", {}).items():
+        total = sum(kinds.values())
+        print(f"missed {label} ({total}): " + ", ".join(f"{kind} {count}" for kind, count in kinds.items()))
     return 0
 
 
@@ -124,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--ignore", default="", help="entity types set to O on both sides, e.g. T for MSRA")
     evaluate.add_argument("--limit", type=int, help="first N sentences only")
+    evaluate.add_argument("--errors", action="store_true", help="also say why each missed entity was missed, per type")
     _model_options(evaluate)
     evaluate.set_defaults(run=cmd_eval)
 

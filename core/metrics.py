@@ -65,3 +65,35 @@ def evaluate_tags(gold: list[list[str]], predicted: list[list[str]], tags: list[
         "sentences": len(gold),
         "characters": sum(len(g) for g in gold),
     }
+
+
+def missed_entity_kinds(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, dict[str, int]]:
+    """Why each gold entity was missed, per type: {type: {kind: count}}, most common first.
+
+    Kinds: "not found" (no predicted span touches it), "same span as X" (right edges, wrong
+    type), "split into X+Y" (several predicted spans inside it, types in order), "wrong edges
+    as X" (one overlapping span with other edges). Shows systematic errors that F1 hides, such
+    as organisations read as a place followed by an organisation.
+    """
+    from collections import Counter
+
+    from core.labels import tags_to_spans
+
+    kinds: dict[str, Counter] = {}
+    for gold_tags, predicted_tags in zip(gold, predicted):
+        predicted_spans = tags_to_spans(repair_bio(predicted_tags))
+        found = set(predicted_spans)
+        for span in tags_to_spans(gold_tags):
+            if span in found:
+                continue
+            touching = sorted(p for p in predicted_spans if p.start < span.end and span.start < p.end)
+            if not touching:
+                kind = "not found"
+            elif len(touching) > 1:
+                kind = "split into " + "+".join(p.label for p in touching)
+            elif (touching[0].start, touching[0].end) == (span.start, span.end):
+                kind = f"same span as {touching[0].label}"
+            else:
+                kind = f"wrong edges as {touching[0].label}"
+            kinds.setdefault(span.label, Counter())[kind] += 1
+    return {label: dict(counter.most_common()) for label, counter in sorted(kinds.items())}

@@ -110,6 +110,44 @@ def test_entity_scores_by_hand():
     assert token_accuracy(gold, pred) == 5 / 7
 
 
+def test_missed_entities_are_explained_by_kind():
+    from core.metrics import missed_entity_kinds
+
+    text_gold = ["B_ORG", "I_ORG", "I_ORG", "I_ORG", "O", "B_PER", "I_PER", "O", "B_LOC", "I_LOC", "O", "B_LOC", "I_LOC"]
+    predicted = ["B_LOC", "I_LOC", "B_ORG", "I_ORG", "O", "B_PER", "I_PER", "O", "B_ORG", "I_ORG", "O", "O", "O"]
+    assert missed_entity_kinds([text_gold], [predicted]) == {
+        "ORG": {"split into LOC+ORG": 1},
+        "LOC": {"same span as ORG": 1, "not found": 1},
+    }
+    assert missed_entity_kinds([["B_T", "I_T", "I_T"]], [["O", "B_T", "I_T"]]) == {"T": {"wrong edges as T": 1}}
+
+
+def test_eval_errors_flag_prints_the_breakdown(tiny_model, tmp_path, capsys):
+    sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES[:3]]
+    chars, tags = tmp_path / "c.txt", tmp_path / "t.txt"
+    write_pair(sentences, chars, tags)
+    assert cli(["eval", "--model", str(tiny_model), str(chars), str(tags), "--json", "--errors"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    missed = sum(sum(kinds.values()) for kinds in report["missed"].values())
+    found = round(report["entities"]["micro"]["recall"] * report["entities"]["micro"]["support"])
+    assert missed + found == report["entities"]["micro"]["support"]
+
+
+def test_enclosing_types_are_allowed_over_labelled_characters():
+    """People's Daily lost its organisation brackets: 中国/LOC 共产党/O may have been one ORG."""
+    from core.labels import DEFAULT_TAGS
+    from core.train import Example, allowed_tags
+
+    tags = ["B_LOC", "I_LOC", "O", "O", "O"]
+    plain = allowed_tags(Example(list("中国共产党"), tags, frozenset({"ORG"})), list(DEFAULT_TAGS))
+    enclosing = allowed_tags(Example(list("中国共产党"), tags, frozenset({"ORG"}), frozenset({"ORG"})), list(DEFAULT_TAGS))
+    org = [DEFAULT_TAGS.index("B_ORG"), DEFAULT_TAGS.index("I_ORG")]
+    assert not plain[0, org].any() and plain[2, org].all()
+    assert enclosing[:, org].all()
+    assert enclosing[0, DEFAULT_TAGS.index("B_LOC")] and not enclosing[0, DEFAULT_TAGS.index("B_PER")]
+    assert not enclosing[2, DEFAULT_TAGS.index("B_T")]
+
+
 def _corpus_folder(tmp_path, train_repeat: int = 4):
     """A corpus folder of SENTENCES (train repeated) that train_job.py --data accepts."""
     data = tmp_path / "corpus"
