@@ -37,26 +37,38 @@ def pad_to(ids, allowed, mask, width: int, pad_id: int):
     return ids, allowed, mask
 
 
-def run(model, examples, batches, steps: int, seed_padding: bool) -> float:
-    """Train `steps` steps on `batches`; real tokens per second over steps 2..steps."""
+def run(model, examples, batches, steps: int, seed_padding: bool, amp: bool = False) -> float:
+    """Train `steps` steps on `batches`; real tokens per second over steps 2..steps.
+
+    On a GPU, amp runs the forward pass under bf16 autocast as core.train does."""
     settings = TrainSettings()
     optimizer = make_optimizer(model, settings)
+    device = next(model.parameters()).device
     model.train()
     tokens, started = 0, None
     for step, batch in enumerate(batches[:steps]):
         if step == 1:
+            _sync(device)
             started = time.perf_counter()
-        ids, allowed, mask = collate([examples[i] for i in batch], model)
+        ids, allowed, mask = (t.to(device) for t in collate([examples[i] for i in batch], model))
         if seed_padding:
             ids, allowed, mask = pad_to(ids, allowed, mask, SEED_WIDTH, model.char_vocab.pad)
-        loss = model.loss(model.emissions(ids, mask), allowed, mask)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            emissions = model.emissions(ids, mask)
+        loss = model.loss(emissions, allowed, mask)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip_norm)
         optimizer.step()
         if step >= 1:
             tokens += int(mask.sum())
+    _sync(device)
     return tokens / (time.perf_counter() - started)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def main(argv=None) -> int:

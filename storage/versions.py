@@ -72,6 +72,30 @@ def ensure_default_version(db: sqlite_utils.Database, path) -> dict | None:
         return active_version(db)
 
 
+def register_model_folders(db: sqlite_utils.Database, root) -> list[int]:
+    """Register each model folder directly under root that no version points at yet (models/fast,
+    built by the README's command), inactive, named after the folder. Returns the new ids.
+
+    A folder counts once it holds config.json: models are written to a temporary folder and
+    renamed into place, so a half-written one is never seen here (its name starts with a dot).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    added = []
+    with write_transaction(db):
+        known = {Path(row["path"]).resolve() for row in db.query("SELECT path FROM model_versions")}
+        names = {row["name"] for row in db.query("SELECT name FROM model_versions")}
+        for folder in sorted(root.iterdir()):
+            if folder.name.startswith(".") or not (folder / "config.json").is_file() or folder.resolve() in known:
+                continue
+            name = folder.name if folder.name not in names else f"{folder.name} ({folder})"
+            added.append(register_version(db, name, folder, scores=_read_json(folder / "scores.json"),
+                                          curves=_read_json(folder / "curves.json")))
+            names.add(name)
+    return added
+
+
 def _read_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 

@@ -34,3 +34,17 @@ def test_tagging_benches_run_on_a_tiny_model(tiny_model, name):
 
 def test_latency_bench_runs_on_a_tiny_model(tiny_model):
     run_bench("latency", "--model", str(tiny_model), "--repeats", "2")
+
+
+def test_gpu_bench_runs_or_says_it_needs_a_gpu(tiny_model):
+    import torch
+
+    command = [sys.executable, str(ROOT / "bench" / "gpu.py"), "--model", str(tiny_model), "--chars", "300",
+               "--steps", "3", "--repeats", "1", "--sentences", "200"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    if torch.cuda.is_available():
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+        assert "training: float32" in done.stdout and "ratio:" in done.stdout
+    else:
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "no CUDA GPU here" in done.stderr

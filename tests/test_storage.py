@@ -14,7 +14,7 @@ from storage.documents import (ConflictError, add_document, add_documents, apply
                                export_conll, export_jsonl, export_pair, get_document, history, import_jsonl,
                                import_pair, occurrences, queue, restore, save_correction, snapshot_corrections)
 from storage.versions import (active_version, ensure_default_version, get_version, list_versions,
-                              register_version, set_active)
+                              register_model_folders, register_version, set_active)
 from conftest import ROOT, SENTENCES
 
 
@@ -239,3 +239,23 @@ def test_set_active_leaves_exactly_one_active(db):
     with pytest.raises(sqlite3.IntegrityError):  # the schema itself refuses a second active version
         db.execute("UPDATE model_versions SET is_active = 1")
     assert get_version(db, second)["scores"] == {"f1": 0.5}
+
+
+def test_model_folders_beside_the_default_are_offered_once_and_never_activated(db, tiny_model, tmp_path):
+    import shutil
+
+    models = tmp_path / "models"
+    shutil.copytree(tiny_model, models / "default")
+    shutil.copytree(tiny_model, models / "fast")
+    shutil.copytree(tiny_model, models / ".fast.tmp123")  # a save still in progress
+    (models / "notes").mkdir()  # not a model folder
+    default = ensure_default_version(db, models / "default")
+    register_version(db, "fast", "data/models/fast")  # the name is taken by a trained version
+    added = register_model_folders(db, models)
+    assert len(added) == 1
+    fast = get_version(db, added[0])
+    assert fast["name"] == f"fast ({models / 'fast'})" and not fast["is_active"]
+    assert fast["curves"] is not None
+    assert register_model_folders(db, models) == []  # known folders are not added twice
+    assert active_version(db)["id"] == default["id"]
+    assert register_model_folders(db, tmp_path / "missing") == []
