@@ -25,10 +25,6 @@ class Example:
     tags: list[str]
     # Types this example's corpus does not annotate: an O there may hide one of them.
     unannotated: frozenset = frozenset()
-    # Types the corpus stripped from around other entities, so they may cover any character,
-    # labelled or not: People's Daily lost its organisation brackets, leaving 中国/LOC 共产党/O
-    # where the organisation 中国共产党 stood.
-    may_enclose: frozenset = frozenset()
 
 
 @dataclass
@@ -58,25 +54,21 @@ def split_long(examples: list[Example], max_chars: int) -> list[Example]:
             out.append(ex)
             continue
         for start, end in chunk_bounds(ex.chars, max_chars):
-            out.append(Example(ex.chars[start:end], ex.tags[start:end], ex.unannotated, ex.may_enclose))
+            out.append(Example(ex.chars[start:end], ex.tags[start:end], ex.unannotated))
     return out
 
 
 def allowed_tags(example: Example, tags: list[str]) -> torch.Tensor:
-    """bool (seq, tags): the gold tag, plus unannotated types' tags wherever gold says O, plus
-    the tags of types that may enclose anything, everywhere."""
+    """bool (seq, tags): the gold tag, plus unannotated types' tags wherever gold says O."""
     index = {tag: i for i, tag in enumerate(tags)}
     allowed = torch.zeros((len(example.tags), len(tags)), dtype=torch.bool)
     hidden = [index[t] for t in tags if t != "O" and split_tag(t)[1] in example.unannotated]
-    enclosing = [index[t] for t in tags if t != "O" and split_tag(t)[1] in example.may_enclose]
     for position, tag in enumerate(example.tags):
         if tag not in index:
             raise ValueError(f"unknown tag {tag!r} at character {position + 1}; known: {' '.join(tags)}")
         allowed[position, index[tag]] = True
         if tag == "O" and hidden:
             allowed[position, hidden] = True
-        if enclosing:
-            allowed[position, enclosing] = True
     return allowed
 
 

@@ -2,9 +2,7 @@
 
 Each corpus declares the entity types it does not annotate, so the partial-label CRF can
 treat an O there as "O or one of those types" (MSRA has no time labels; the People's Daily
-data lost most organisations), and the types that may enclose its labelled entities (the
-People's Daily organisation brackets were stripped from around places and people: 中国/LOC
-共产党/O was the organisation 中国共产党).
+data lost most organisations).
 """
 from __future__ import annotations
 
@@ -16,10 +14,7 @@ from core.train import Example
 
 DATA_DIR = Path("data")
 BUNDLED_CORPORA = {"msra": frozenset({"T"}), "pd": frozenset({"ORG"})}
-# Measured on the default model, MSRA test: about a quarter of its missed organisations were
-# split as place + organisation (中国/LOC 共产党/ORG), the People's Daily reading. MODEL_CARD.md.
-BUNDLED_ENCLOSING = {"pd": frozenset({"ORG"})}
-CORPUS_INFO_FILE = "corpus.json"  # optional in a user's folder: {"unannotated": ["T"], "may_enclose": ["ORG"]}
+CORPUS_INFO_FILE = "corpus.json"  # optional in a user's folder: {"unannotated": ["T"]}
 
 
 def corpus_folder(name_or_dir: str, data_dir=DATA_DIR) -> Path:
@@ -28,21 +23,13 @@ def corpus_folder(name_or_dir: str, data_dir=DATA_DIR) -> Path:
     return Path(name_or_dir)
 
 
-def _corpus_info(name_or_dir: str) -> dict:
-    info = Path(name_or_dir) / CORPUS_INFO_FILE
-    return json.loads(info.read_text(encoding="utf-8")) if info.exists() else {}
-
-
 def unannotated_types(name_or_dir: str, data_dir=DATA_DIR) -> frozenset:
     if name_or_dir in BUNDLED_CORPORA:
         return BUNDLED_CORPORA[name_or_dir]
-    return frozenset(_corpus_info(name_or_dir).get("unannotated", []))
-
-
-def enclosing_types(name_or_dir: str) -> frozenset:
-    if name_or_dir in BUNDLED_CORPORA:
-        return BUNDLED_ENCLOSING.get(name_or_dir, frozenset())
-    return frozenset(_corpus_info(name_or_dir).get("may_enclose", []))
+    info = Path(name_or_dir) / CORPUS_INFO_FILE
+    if info.exists():
+        return frozenset(json.loads(info.read_text(encoding="utf-8")).get("unannotated", []))
+    return frozenset()
 
 
 def split_files(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
@@ -56,11 +43,11 @@ def split_files(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, 
 
 def load_split(name_or_dir: str, split: str, data_dir=DATA_DIR, limit: int | None = None) -> list[Example]:
     chars_path, tags_path = split_files(name_or_dir, split, data_dir)
-    unannotated, enclosing = unannotated_types(name_or_dir, data_dir), enclosing_types(name_or_dir)
+    unannotated = unannotated_types(name_or_dir, data_dir)
     sentences = read_pair(chars_path, tags_path)
     if limit is not None:
         sentences = sentences[:limit]
-    return [Example(list(s.chars), list(s.tags), unannotated, enclosing) for s in sentences]
+    return [Example(list(s.chars), list(s.tags), unannotated) for s in sentences]
 
 
 def load_corrections(path) -> list[Example]:

@@ -133,21 +133,6 @@ def test_eval_errors_flag_prints_the_breakdown(tiny_model, tmp_path, capsys):
     assert missed + found == report["entities"]["micro"]["support"]
 
 
-def test_enclosing_types_are_allowed_over_labelled_characters():
-    """People's Daily lost its organisation brackets: 中国/LOC 共产党/O may have been one ORG."""
-    from core.labels import DEFAULT_TAGS
-    from core.train import Example, allowed_tags
-
-    tags = ["B_LOC", "I_LOC", "O", "O", "O"]
-    plain = allowed_tags(Example(list("中国共产党"), tags, frozenset({"ORG"})), list(DEFAULT_TAGS))
-    enclosing = allowed_tags(Example(list("中国共产党"), tags, frozenset({"ORG"}), frozenset({"ORG"})), list(DEFAULT_TAGS))
-    org = [DEFAULT_TAGS.index("B_ORG"), DEFAULT_TAGS.index("I_ORG")]
-    assert not plain[0, org].any() and plain[2, org].all()
-    assert enclosing[:, org].all()
-    assert enclosing[0, DEFAULT_TAGS.index("B_LOC")] and not enclosing[0, DEFAULT_TAGS.index("B_PER")]
-    assert not enclosing[2, DEFAULT_TAGS.index("B_T")]
-
-
 def _corpus_folder(tmp_path, train_repeat: int = 4):
     """A corpus folder of SENTENCES (train repeated) that train_job.py --data accepts."""
     data = tmp_path / "corpus"
