@@ -10,11 +10,11 @@ from ui import shared
 st.set_page_config(page_title="NER Studio", page_icon=":material/label:", layout="wide")
 
 pages = st.navigation([
-    st.Page("pages/predict.py", title="Tag", icon=":material/edit_note:", default=True),
-    st.Page("pages/correct.py", title="Correct", icon=":material/fact_check:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/model.py", title="Model", icon=":material/insights:"),
-    st.Page("pages/data.py", title="Data", icon=":material/bar_chart:"),
+    st.Page("screens/predict.py", title="Tag", icon=":material/edit_note:", default=True),
+    st.Page("screens/correct.py", title="Correct", icon=":material/fact_check:"),
+    st.Page("screens/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("screens/model.py", title="Model", icon=":material/insights:"),
+    st.Page("screens/data.py", title="Data", icon=":material/bar_chart:"),
 ])
 st.sidebar.title("NER Studio")
 shared.draw_sidebar()

@@ -12,7 +12,6 @@ from ui import correct_io, formats, highlight, shared
 ORDERS = {"confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
 STATUS_FILTERS = {"new": "to review", None: "all", "corrected": "corrected"}
 
-shared.use_router()
 st.title("Correct")
 db = shared.get_db()
 who = shared.annotator("correct")

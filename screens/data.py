@@ -131,7 +131,6 @@ def draw_entities(stats: dict) -> None:
                           f"{total:,} in all.")
 
 
-shared.use_router()
 st.title("Data")
 source = st.radio("Show", ["corpus", "corrections"], horizontal=True, key="data_source")
 stats = choose_corpus() if source == "corpus" else choose_corrections()

@@ -154,7 +154,6 @@ def show_experiments() -> None:
             st.caption(f"Table and the command that reproduces it: {table}")
 
 
-shared.use_router()
 st.title("Model")
 db = get_db()
 active = active_version(db)

@@ -12,7 +12,6 @@ from core.labels import ENTITY_TYPES
 from storage import documents
 from ui import formats, highlight, shared
 
-shared.use_router()
 st.title("Tag")
 db = shared.get_db()
 version, tagger = shared.active_tagger(db)

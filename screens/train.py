@@ -224,7 +224,6 @@ def promote(db, version: dict, why: str) -> None:
     st.rerun()
 
 
-shared.use_router()
 st.title("Train")
 db = get_db()
 with st.expander("Start a training job", expanded=not any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))):

@@ -23,7 +23,7 @@ def db(tmp_path, monkeypatch, tiny_model):
 def open_correct(name: str = NAME) -> AppTest:
     """A browser tab on the Correct page, the annotator's name given."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/correct.py").run()
+    at.switch_page("screens/correct.py").run()
     assert not at.exception, at.exception
     at.text_input(key="correct_annotator_name").input(name)
     at.button[0].click().run()  # the form's Start button
@@ -51,7 +51,7 @@ def save(at: AppTest, doc_id: int) -> AppTest:
 
 def test_the_name_is_asked_once_and_an_empty_queue_says_how_to_fill_it(db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/correct.py").run()
+    at.switch_page("screens/correct.py").run()
     assert at.text_input(key="correct_annotator_name")  # asked before anything else
     at = open_correct()
     assert "Annotating as **ada**" in at.caption[0].value

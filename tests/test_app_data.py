@@ -23,7 +23,7 @@ def data_page(tmp_path, monkeypatch):
     write_corpus(tmp_path / "data" / "corpora" / "tiny")
     monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
-    return AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60)
+    return AppTest.from_file(str(ROOT / "screens" / "data.py"), default_timeout=60)
 
 
 def _figure(element) -> dict:
@@ -74,6 +74,6 @@ def test_data_page_without_corrections_says_where_to_make_them(data_page):
 def test_data_page_without_corpora_says_how_to_prepare_them(tmp_path, monkeypatch):
     monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "empty"))
     monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
-    at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "screens" / "data.py"), default_timeout=60).run()
     assert not at.exception
     assert "python -m core prepare" in at.error[0].value

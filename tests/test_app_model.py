@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 from test_app_data import write_corpus
 
-PAGE = str(ROOT / "pages" / "model.py")
+PAGE = str(ROOT / "screens" / "model.py")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from conftest import ROOT
 from test_app_data import write_corpus
 from ui.train_form import FOLDER_CHOICE
 
-PAGE = str(ROOT / "pages" / "train.py")
+PAGE = str(ROOT / "screens" / "train.py")
 
 
 def perfect_scores(corpus: str) -> dict:

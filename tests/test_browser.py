@@ -84,7 +84,7 @@ def page(server):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = browser.new_page(viewport={"width": 1280, "height": 900})
         tab.set_default_timeout(60_000)
-        tab.goto(f"{server}/correct")  # a page's own URL first: see ui.shared.use_router
+        tab.goto(f"{server}/correct")  # a page's own URL first: app.py must still route it
         yield tab
         browser.close()
 

@@ -3,7 +3,7 @@ import ast
 
 from conftest import ROOT
 
-FORBIDDEN = {"streamlit", "sqlite_utils", "sqlite3", "storage", "ui", "pages"}
+FORBIDDEN = {"streamlit", "sqlite_utils", "sqlite3", "storage", "ui", "screens"}
 
 
 def test_core_imports_neither_streamlit_nor_sql():

@@ -1,6 +1,6 @@
 """The Correct page's ways in and out of the queue: draw corpus sentences, import files, export.
 
-Streamlit drawing helpers for pages/correct.py (kept apart so the page reads as the editor).
+Streamlit drawing helpers for screens/correct.py (kept apart so the page reads as the editor).
 """
 from __future__ import annotations
 

@@ -37,23 +37,6 @@ def corpora_dir() -> Path:
     return data_dir() / "corpora"
 
 
-def use_router() -> None:
-    """Make sure app.py (router and sidebar) is what runs; call first thing on every page.
-
-    Streamlit decides once per server whether the app is an old-style pages/ app: until some
-    session has run app.py (whose st.navigation turns that off), a first visit straight to a
-    page's URL (/correct) runs pages/correct.py alone, without the sidebar or the page titles,
-    for every session. Turning the flag off and rerunning sends this session through app.py.
-    """
-    from streamlit import config
-    from streamlit.runtime.pages_manager import PagesManager
-
-    # AppTest sets the flag afresh before each of its runs (a rerun there would drop the click).
-    if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 @st.cache_resource(show_spinner="Loading the model…")
 def load_tagger(model_path: str):
     """One Tagger per model folder for the whole server (plain str argument: cache key)."""
@@ -81,10 +64,14 @@ def model_folder(version: dict) -> str:
 
 
 def active_version(db) -> dict:
-    """The version marked active; on a fresh database the bundled model becomes that version."""
+    """The version marked active; on a fresh database the bundled model becomes that version.
+
+    Model folders built beside it under models/ (the fast variant) are offered as versions too."""
     from storage import versions
 
-    return versions.active_version(db) or versions.ensure_default_version(db, str(fallback_model_path()))
+    active = versions.active_version(db) or versions.ensure_default_version(db, str(fallback_model_path()))
+    versions.register_model_folders(db, fallback_model_path().parent)
+    return active
 
 
 def active_tagger(db):
