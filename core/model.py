@@ -172,15 +172,18 @@ def build_model(encoder_dir, config: NerConfig) -> NerModel:
         encoder_config.num_hidden_layers = config.num_layers
     config.num_layers = encoder_config.num_hidden_layers
     config.encoder_source = config.encoder_source or encoder_dir
-    if config.init == "random":
-        encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False)
-    else:
+    if config.init == "pretrained":
         # float32 whatever the folder stores: training in half precision is autocast's job.
         encoder = AutoModel.from_pretrained(encoder_dir, config=encoder_config, add_pooling_layer=False,
                                             dtype=torch.float32)
-        if config.init == "embeddings":
-            # Keep the pretrained embedding rows, re-draw every transformer layer.
-            encoder.encoder.apply(encoder._init_weights)
+    else:
+        encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False)
+    if config.init == "embeddings":
+        # A fresh encoder with the pretrained embedding rows copied in. Re-initialising the layers of
+        # a loaded encoder does nothing in transformers 5: its init functions skip loaded weights.
+        pretrained = AutoModel.from_pretrained(encoder_dir, config=encoder_config, add_pooling_layer=False,
+                                               dtype=torch.float32)
+        encoder.embeddings.load_state_dict(pretrained.embeddings.state_dict())
     return NerModel(config, encoder, CharVocab.for_encoder_folder(encoder_dir))
 
 

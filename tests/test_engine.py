@@ -268,3 +268,22 @@ def test_silver_command_writes_a_fully_annotated_corpus(tiny_model, tmp_path):
     assert (out / "test_TAG.txt").read_text() == (data / "test_TAG.txt").read_text()
     with pytest.raises(SystemExit, match="does not tag"):
         cli(["silver", str(data), "--out", str(out), "--types", "MONEY", "--model", str(tiny_model), "--quiet"])
+
+
+
+def test_init_modes_keep_exactly_what_they_say(tiny_bert):
+    """pretrained keeps everything, embeddings only the embedding rows, random nothing."""
+    import torch
+
+    from core.model import NerConfig, build_model
+
+    torch.manual_seed(0)
+    models = {init: build_model(tiny_bert, NerConfig(init=init)) for init in ("pretrained", "embeddings", "random")}
+    reference = models["pretrained"].encoder.state_dict()
+
+    def same(init, prefix):
+        state = models[init].encoder.state_dict()
+        return all(torch.equal(state[k], reference[k]) for k in reference if k.startswith(prefix) and state[k].is_floating_point())
+
+    assert same("embeddings", "embeddings.") and not same("embeddings", "encoder.layer.")
+    assert not same("random", "embeddings.word_embeddings") and not same("random", "encoder.layer.")
