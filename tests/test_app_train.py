@@ -136,6 +136,16 @@ def test_a_better_version_is_promoted_without_asking(studio):
     assert active_version(db)["name"] == "better"
 
 
+def test_a_model_folder_beside_the_default_is_listed_as_a_version(studio, tiny_model):
+    """models/fast, built by the README's command next to models/default, shows up ready to promote."""
+    shutil.copytree(tiny_model, studio["data"].parent / "fast-model")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the router registers versions
+    at.switch_page("screens/train.py").run()
+    assert not at.exception, at.exception
+    tables = [frame.value for frame in at.dataframe if "folder" in frame.value.columns]
+    assert len(tables) == 1 and set(tables[0]["name"]) == {"default", "fast-model"}
+
+
 def test_missing_corpus_folder_blocks_the_start(studio):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.selectbox(key="train_corpus").set_value(FOLDER_CHOICE).run()
