@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = {
     "head": [{"variant": "crf", "head": "crf"}, {"variant": "softmax", "head": "softmax"}],
-    "layers": [{"variant": f"{n} layers", "layers": n} for n in (1, 2, 4, 8, 12)],
+    "layers": [{"variant": f"{n} layer{'s' if n > 1 else ''}", "layers": n} for n in (1, 2, 4, 8, 12)],
     "init": [{"variant": "pretrained", "init": "pretrained"}, {"variant": "embeddings only", "init": "embeddings"},
              {"variant": "random", "init": "random"}],
 }
@@ -58,9 +58,19 @@ def summarise(variant: dict, folder: Path) -> dict:
             "seconds": training.get("seconds"), "device": training.get("device_name")}
 
 
-def write_table(rows: list[dict], path: Path, title: str, command: str) -> None:
+def describe_budget(args) -> str:
+    """One line a reader needs before comparing F1s: how little each variant was trained."""
+    return (f"Each variant: at most {args.epochs} epochs or {args.time_budget:g} minutes of training, batch "
+            f"{args.batch_size}, lr {args.lr:g}, the first {args.train_limit:,} sentences of each corpus "
+            f"({args.data}); dev {args.dev_limit:,} and test {args.test_limit:,} sentences a corpus. "
+            "Short runs: compare the rows, not the absolute F1 with the default model's.")
+
+
+def write_table(rows: list[dict], path: Path, title: str, command: str, budget: str = "") -> None:
     corpora = sorted({name for row in rows for name in row["test"]})
-    lines = [f"# {title}", "", f"Reproduce: `{command}`", "",
+    devices = sorted({row.get("device") or "?" for row in rows})
+    lines = [f"# {title}", "", f"Reproduce: `{command}`", "", *([budget, ""] if budget else []),
+             f"Device: {', '.join(devices)}.", "",
              "| variant | dev F1 | " + " | ".join(f"{c} test F1" for c in corpora) + " | seconds |",
              "|---|---|" + "---|" * len(corpora) + "---|"]
     for row in rows:
@@ -88,6 +98,6 @@ def main(argv=None) -> int:
             return 1
         rows.append(summarise(variant, folder))
         (study_dir / "results.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-        write_table(rows, study_dir / "results.md", f"Study: {args.study}", command)
+        write_table(rows, study_dir / "results.md", f"Study: {args.study}", command, describe_budget(args))
     print((study_dir / "results.md").read_text(encoding="utf-8"))
     return 0
