@@ -287,3 +287,15 @@ def test_init_modes_keep_exactly_what_they_say(tiny_bert):
 
     assert same("embeddings", "embeddings.") and not same("embeddings", "encoder.layer.")
     assert not same("random", "embeddings.word_embeddings") and not same("random", "encoder.layer.")
+
+
+def test_experiment_table_states_its_budget_and_device(tmp_path):
+    from core.experiment import describe_budget, parse_args, write_table
+
+    rows = [{"variant": "1 layer", "dev_f1": 0.5, "seconds": 58.2, "device": "x86_64",
+             "test": {"msra": {"entities": {"micro": {"f1": 0.25}}}}}]
+    path = tmp_path / "results.md"
+    write_table(rows, path, "Study: layers", "python -m core experiment layers", describe_budget(parse_args(["layers"])))
+    text = path.read_text()
+    assert "at most 2 epochs or 4 minutes" in text and "3,000 sentences" in text and "Device: x86_64." in text
+    assert "| 1 layer | 0.5000 | 0.2500 | 58 |" in text
