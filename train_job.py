@@ -225,7 +225,7 @@ def _earlier_curves(init_from, model) -> list:
     """Fine-tuning continues the curves of the model it starts from; a cut-down variant does not."""
     if not init_from:
         return []
-    earlier = read_json(init_from, "config.json", {})["ner"]
+    earlier = read_json(init_from, "config.json", {}).get("ner", {})
     if earlier.get("num_layers") != model.config.num_layers:
         return []
     return list(read_json(init_from, "curves.json", []))

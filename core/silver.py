@@ -45,14 +45,13 @@ def silver_corpus(source: Path, out: Path, tagger, types, splits=("train", "dev"
             continue
         sentences = read_pair(chars, tags)
         predicted = tagger.tag_texts([s.chars for s in sentences], progress=progress)
-        rows, count = [], 0
-        for sentence, result in zip(sentences, predicted):
-            silver = add_silver(list(sentence.tags), result.tags, types)
-            count += sum(1 for span in tags_to_spans(silver) if span.label in types) - \
-                sum(1 for span in tags_to_spans(sentence.tags) if span.label in types)
-            rows.append(Sentence(sentence.chars, silver))
+        rows = [Sentence(s.chars, add_silver(list(s.tags), r.tags, types)) for s, r in zip(sentences, predicted)]
         write_pair(rows, out / chars.name, out / tags.name)
-        added[split] = count
+        added[split] = _count(rows, types) - _count(sentences, types)
     info = {"unannotated": [], "silver": {"types": sorted(types), "from": str(source), "added": added}}
     (out / "corpus.json").write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
     return added
+
+
+def _count(sentences, types) -> int:
+    return sum(span.label in types for sentence in sentences for span in tags_to_spans(sentence.tags))

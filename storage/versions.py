@@ -82,18 +82,23 @@ def register_model_folders(db: sqlite_utils.Database, root) -> list[int]:
     root = Path(root)
     if not root.is_dir():
         return []
+    folders = [f for f in sorted(root.iterdir()) if not f.name.startswith(".") and (f / "config.json").is_file()]
+    if not _unknown(db, folders):  # the usual case, on every page run: a read, no write lock
+        return []
     added = []
     with write_transaction(db):
-        known = {Path(row["path"]).resolve() for row in db.query("SELECT path FROM model_versions")}
         names = {row["name"] for row in db.query("SELECT name FROM model_versions")}
-        for folder in sorted(root.iterdir()):
-            if folder.name.startswith(".") or not (folder / "config.json").is_file() or folder.resolve() in known:
-                continue
+        for folder in _unknown(db, folders):  # again under the lock: another tab may have added it
             name = folder.name if folder.name not in names else f"{folder.name} ({folder})"
             added.append(register_version(db, name, folder, scores=_read_json(folder / "scores.json"),
                                           curves=_read_json(folder / "curves.json")))
             names.add(name)
     return added
+
+
+def _unknown(db: sqlite_utils.Database, folders: list[Path]) -> list[Path]:
+    known = {Path(row["path"]).resolve() for row in db.query("SELECT path FROM model_versions")}
+    return [folder for folder in folders if folder.resolve() not in known]
 
 
 def _read_json(path: Path):
