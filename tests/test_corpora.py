@@ -5,8 +5,8 @@ import json
 import pytest
 
 from core import prepare as prepare_module
-from core.bundled import (bmes_to_bio, load_peoples_daily, msra_official, parse_pd_line, pd_people, read_msra,
-                          split_msra)
+from core.bundled import (bmes_to_bio, load_peoples_daily, msra_official, parse_pd_line, pd_people, pd_tokens,
+                          read_msra, split_msra)
 from core.corpora import (Sentence, check_pair, corpus_stats, read_conll, read_jsonl_spans, read_pair, write_conll,
                           write_jsonl_spans, write_pair)
 
@@ -152,7 +152,7 @@ def test_bundled_corpora_match_published_counts():
 
 def test_pd_doctrines_name_their_person_as_msra_does():
     lines = ["邓/nr  小平/nr  同志/n  说/v  。/w", "高举/v  邓小平理论/n  和/c  社会主义/n  旗帜/n  。/w"]
-    people = pd_people(lines)
+    people = pd_people([pd_tokens(line) for line in lines])
     assert "邓小平" in people
     sentence = parse_pd_line(lines[1], people=people)[0]
     assert sentence.tags[2:7] == ["B_PER", "I_PER", "I_PER", "O", "O"]
