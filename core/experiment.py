@@ -1,15 +1,19 @@
 """The seed's studies, one command each: python -m core experiment {head,layers,init} [options].
 
-Every variant is a real train_job.py run; results/experiments/<study>/results.json (rows the
+Every variant is a real training run (core/run.py); results/experiments/<study>/results.json (rows the
 app's Model page plots) and results.md (the table) are rewritten after each variant.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
+
+from core.atomic import write_text, write_json
+from core.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
+from core.run import JsonLinesSink, ProgressBar, RunOptions, run
+from core.train import TrainSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = {
@@ -20,8 +24,7 @@ STUDIES = {
 }
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m core experiment", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("study", choices=sorted(STUDIES))
     parser.add_argument("--out", default=str(ROOT / "results" / "experiments"))
     parser.add_argument("--data", default="msra,pd")
@@ -34,25 +37,21 @@ def parse_args(argv):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--device", default="auto")
-    return parser.parse_args(argv)
+    return parser
 
 
-def variant_argv(args, variant: dict, out: Path) -> list[str]:
-    argv = ["--out", str(out), "--data", args.data, "--train-limit", str(args.train_limit),
-            "--dev-limit", str(args.dev_limit), "--test-limit", str(args.test_limit),
-            "--epochs", str(args.epochs), "--time-budget", str(args.time_budget),
-            "--batch-size", str(args.batch_size), "--lr", str(args.lr), "--device", args.device,
-            "--layers", str(variant.get("layers", args.layers)), "--progress", str(out) + ".jsonl"]
-    for key in ("head", "init"):
-        if key in variant:
-            argv += [f"--{key}", variant[key]]
-    return argv
+def variant_options(args, variant: dict, out: Path) -> RunOptions:
+    """A study's short run: its budget, the variant's head, init or depth; the rest defaults."""
+    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                             time_budget_s=args.time_budget * 60)
+    return RunOptions(out=str(out), data=args.data, train_limit=args.train_limit, dev_limit=args.dev_limit,
+                      test_limit=args.test_limit, device=args.device,
+                      layers=variant.get("layers", args.layers), head=variant.get("head", "crf"),
+                      init=variant.get("init", "pretrained"), settings=settings)
 
 
 def summarise(variant: dict, folder: Path) -> dict:
-    curves = json.loads((folder / "curves.json").read_text(encoding="utf-8"))
-    scores = json.loads((folder / "scores.json").read_text(encoding="utf-8"))
-    training = json.loads((folder / "training.json").read_text(encoding="utf-8"))
+    curves, scores, training = (read_json(folder, name) for name in (CURVES_FILE, SCORES_FILE, TRAINING_FILE))
     return {"variant": variant["variant"], "settings": {k: v for k, v in variant.items() if k != "variant"},
             "dev_f1": max(row["dev_f1"] for row in curves), "test": scores, "curves": curves,
             "seconds": training.get("seconds"), "device": training.get("device_name")}
@@ -76,28 +75,33 @@ def write_table(rows: list[dict], path: Path, title: str, command: str, budget: 
     for row in rows:
         cells = [f"{row['test'][c]['entities']['micro']['f1']:.4f}" if c in row["test"] else "" for c in corpora]
         lines.append(f"| {row['variant']} | {row['dev_f1']:.4f} | " + " | ".join(cells) + f" | {row['seconds']:.0f} |")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text(path, "\n".join(lines) + "\n")
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv if argv is not None else sys.argv[1:])
-    sys.path.insert(0, str(ROOT))
-    from train_job import main as train_main
-
+def run_args(args: argparse.Namespace, command: str) -> int:
     study_dir = Path(args.out) / args.study
     models = study_dir / "models"  # git-ignored: the weights are large, the JSON rows are not
     models.mkdir(parents=True, exist_ok=True)
-    command = "python -m core experiment " + " ".join(argv if argv is not None else sys.argv[1:])
     rows = []
     for variant in STUDIES[args.study]:
         folder = models / variant["variant"].replace(" ", "_")
         shutil.rmtree(folder, ignore_errors=True)
         print(f"== {args.study}: {variant['variant']}", flush=True)
-        if train_main(variant_argv(args, variant, folder)) != 0:
+        sinks = [JsonLinesSink(str(folder) + ".jsonl"), ProgressBar()]
+        if run(variant_options(args, variant, folder), sinks, [command]) != 0:
             print(f"variant {variant['variant']} failed; see {folder}.jsonl", file=sys.stderr)
             return 1
         rows.append(summarise(variant, folder))
-        (study_dir / "results.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_json(study_dir / "results.json", rows)
         write_table(rows, study_dir / "results.md", f"Study: {args.study}", command, describe_budget(args))
     print((study_dir / "results.md").read_text(encoding="utf-8"))
     return 0
+
+
+def parse_args(argv) -> argparse.Namespace:
+    return add_arguments(argparse.ArgumentParser(prog="python -m core experiment", description=__doc__)).parse_args(argv)
+
+
+def main(argv=None) -> int:
+    argv = list(argv if argv is not None else sys.argv[1:])
+    return run_args(parse_args(argv), "python -m core experiment " + " ".join(argv))

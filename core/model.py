@@ -1,15 +1,13 @@
 """Encoder + linear + CRF (or + softmax): build, run, save and load as a folder.
 
 A saved model is a folder: config.json (our settings and the encoder's config), weights in
-model.safetensors, char_vocab.json, and curves/scores JSON written by training. Loading
-reads JSON and safetensors only, never a pickle.
+model.safetensors, char_vocab.json, and what training writes beside them (curves, scores, the
+run's settings). Loading reads JSON and safetensors only, never a pickle. The file names below
+are the only place that knows them.
 """
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,12 +15,16 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from core.atomic import write_folder
 from core.crf import CRF
 from core.labels import DEFAULT_TAGS
 from core.text import CharVocab
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
+CURVES_FILE = "curves.json"  # one row per epoch: losses, dev F1 (the Model screen's curves)
+SCORES_FILE = "scores.json"  # {evaluation set: evaluate() result} measured after training
+TRAINING_FILE = "training.json"  # how the run went: argv, device, settings, seconds
 HEADS = ("crf", "softmax")
 INITS = ("pretrained", "embeddings", "random")
 
@@ -124,10 +126,8 @@ class NerModel(nn.Module):
 
     def save(self, folder, extra_files: dict[str, object] | None = None) -> Path:
         """Write the model folder atomically: built beside the target, then renamed into place."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+
+        def build(tmp: Path) -> None:
             config = {"ner": asdict(self.config), "encoder": self.encoder.config.to_dict()}
             (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
             state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
@@ -136,18 +136,8 @@ class NerModel(nn.Module):
             for name, content in (extra_files or {}).items():
                 text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False, indent=1)
                 (tmp / name).write_text(text, encoding="utf-8")
-            if folder.exists():
-                old = folder.with_name(f".{folder.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.rename(folder, old)
-                os.rename(tmp, folder)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.rename(tmp, folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+
+        return write_folder(folder, build)
 
 
 def _encoder_from_config_dict(encoder_config: dict) -> nn.Module:
@@ -213,6 +203,11 @@ def keep_first_layers(model: NerModel, num_layers: int) -> NerModel:
     return model
 
 
+def is_model_folder(folder) -> bool:
+    return Path(folder, CONFIG_FILE).is_file()
+
+
 def read_json(folder, name: str, default=None):
+    """One of a model folder's JSON files (CURVES_FILE, SCORES_FILE, ...), default if absent."""
     path = Path(folder, name)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default

@@ -12,7 +12,7 @@ import torch
 
 from core.labels import Span, spans_to_tags, tags_to_spans
 from core.model import NerModel, load_model
-from core.text import sentence_bounds
+from core.text import pad_chars, sentence_bounds
 
 
 @dataclass
@@ -117,14 +117,9 @@ class Tagger:
             yield batch
 
     def _run_batch(self, chunks) -> tuple[torch.Tensor, torch.Tensor]:
-        vocab = self.model.char_vocab
-        width = max(len(chunk) for chunk in chunks)
-        input_ids = torch.full((len(chunks), width), vocab.pad, dtype=torch.long)
-        mask = torch.zeros((len(chunks), width), dtype=torch.bool)
-        spaces = torch.zeros((len(chunks), width), dtype=torch.bool)
+        input_ids, mask = pad_chars(chunks, self.model.char_vocab)
+        spaces = torch.zeros_like(mask)
         for row, chunk in enumerate(chunks):
-            input_ids[row, : len(chunk)] = torch.tensor(vocab.encode(chunk), dtype=torch.long)
-            mask[row, : len(chunk)] = True
             spaces[row, : len(chunk)] = torch.tensor([c.isspace() for c in chunk])
         input_ids, mask = input_ids.to(self.device), mask.to(self.device)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.quantize == "bf16"):

@@ -111,13 +111,15 @@ def format_summary(summary: dict) -> str:
     return "\n".join(rows)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.prepare", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", default="data")
     parser.add_argument("--force", action="store_true", help="rewrite even complete outputs")
     parser.add_argument("--skip-encoder", action="store_true",
                         help="write the corpora only, not data/encoders/e5-small")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run_args(args: argparse.Namespace) -> int:
     try:
         summary = prepare(args.data_dir, force=args.force, build_encoder=not args.skip_encoder)
     except ValueError as error:
@@ -129,6 +131,11 @@ def main(argv=None) -> int:
     if "encoder" in summary:
         print(f"encoder in {summary['encoder']}")
     return 0
+
+
+def main(argv=None) -> int:
+    parser = add_arguments(argparse.ArgumentParser(prog="python -m core prepare", description=__doc__))
+    return run_args(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

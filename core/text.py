@@ -57,10 +57,6 @@ class CharVocab:
         """Token ids for a sequence of characters, without special tokens."""
         return [self.id_of(char) for char in chars]
 
-    def unknown_rate(self, chars) -> float:
-        chars = list(chars)
-        return sum(self.id_of(c) == self.unk for c in chars) / max(len(chars), 1)
-
     def to_json(self) -> dict:
         return {"chars": self.chars, "cls": self.cls, "sep": self.sep, "pad": self.pad,
                 "unk": self.unk, "space": self.space, "lowercase": self.lowercase}
@@ -153,3 +149,16 @@ def sentence_bounds(text, max_len: int) -> list[tuple[int, int]]:
     for start, end in bounds:
         pieces += [(start + s, start + e) for s, e in chunk_bounds(text[start:end], max_len)]
     return pieces
+
+
+def pad_chars(sequences, vocab: CharVocab):
+    """Character sequences as a padded batch: ids (batch, seq) long, mask (batch, seq) bool."""
+    import torch
+
+    width = max(len(chars) for chars in sequences)
+    ids = torch.full((len(sequences), width), vocab.pad, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.bool)
+    for row, chars in enumerate(sequences):
+        ids[row, : len(chars)] = torch.tensor(vocab.encode(chars), dtype=torch.long)
+        mask[row, : len(chars)] = True
+    return ids, mask

@@ -1,14 +1,16 @@
 """The training loop: a generator that yields one plain dict per event; the caller stores them.
 
 Events: {"event": "step", ...} every few steps, {"event": "epoch", ...} after each evaluation
-(with "is_best" when dev entity F1 improved), {"event": "done", ...} at the end. Writing
-checkpoints, progress bars and database rows is the caller's job (train_job.py).
+(with "is_best" when dev entity F1 improved), {"event": "done", ...} at the end; all plain JSON.
+Writing checkpoints, progress bars and database rows is the caller's job (core/run.py): a
+checkpoint callback receives the optimizer's state, which no event carries.
 """
 from __future__ import annotations
 
 import random
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 import torch
 from torch import nn
@@ -16,7 +18,7 @@ from torch import nn
 from core.labels import split_tag
 from core.metrics import confusion_matrix, drop_types, entity_scores, token_accuracy
 from core.model import NerModel
-from core.text import chunk_bounds
+from core.text import chunk_bounds, pad_chars
 
 
 @dataclass
@@ -92,16 +94,10 @@ def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random | N
 
 def collate(examples: list[Example], model: NerModel):
     """Pad a batch to its longest sentence: ids (batch, seq), allowed (batch, seq, tags), mask."""
-    vocab, tags = model.char_vocab, model.tags
-    width = max(len(ex.chars) for ex in examples)
-    ids = torch.full((len(examples), width), vocab.pad, dtype=torch.long)
-    allowed = torch.ones((len(examples), width, len(tags)), dtype=torch.bool)
-    mask = torch.zeros((len(examples), width), dtype=torch.bool)
+    ids, mask = pad_chars([ex.chars for ex in examples], model.char_vocab)
+    allowed = torch.ones((len(examples), ids.shape[1], len(model.tags)), dtype=torch.bool)
     for row, ex in enumerate(examples):
-        n = len(ex.chars)
-        ids[row, :n] = torch.tensor(vocab.encode(ex.chars), dtype=torch.long)
-        allowed[row, :n] = allowed_tags(ex, tags)
-        mask[row, :n] = True
+        allowed[row, : len(ex.chars)] = allowed_tags(ex, model.tags)
     return ids, allowed, mask
 
 
@@ -172,7 +168,11 @@ class LinearSchedule:
 
 @dataclass
 class TrainState:
-    """What resuming needs besides the model weights."""
+    """What resuming needs besides the model weights.
+
+    history is the model's one training history: the epochs of the model it was fine-tuned from
+    (if any), then this run's; epoch counts this run's epochs only.
+    """
 
     epoch: int = 0
     step: int = 0
@@ -181,9 +181,17 @@ class TrainState:
     history: list = field(default_factory=list)
 
 
+Checkpoint = Callable[[TrainState, dict], None]  # (state, {"optimizer", "scheduler"} state dicts)
+
+
 def train(model: NerModel, train_examples: list[Example], dev_examples: list[Example],
-          settings: TrainSettings, state: TrainState | None = None, optimizer_state: dict | None = None):
-    """Yield step/epoch/done events while training `model` in place."""
+          settings: TrainSettings, state: TrainState | None = None, optimizer_state: dict | None = None,
+          checkpoint: Checkpoint | None = None):
+    """Yield step/epoch/done events while training `model` in place.
+
+    checkpoint(state, optimizer_state) runs after each epoch event has been handled (so a best
+    model the caller saves on that event is on disk before the resume point that follows it).
+    """
     device = next(model.parameters()).device
     distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
     rank = torch.distributed.get_rank() if distributed else 0
@@ -200,6 +208,7 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
     schedule = LinearSchedule(int(total_steps * settings.warmup_fraction), total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     state = state or TrainState()
+    earlier_epochs = len(state.history) - state.epoch  # the curves continue those of the model fine-tuned
     if optimizer_state:
         optimizer.load_state_dict(optimizer_state["optimizer"])
         scheduler.load_state_dict(optimizer_state["scheduler"])
@@ -251,14 +260,15 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
             state.best_f1, state.epochs_without_gain = f1, 0
         else:
             state.epochs_without_gain += 1
-        record = {"epoch": state.epoch, "step": state.step, "train_loss": epoch_loss / max(epoch_count, 1),
+        record = {"epoch": earlier_epochs + state.epoch, "step": state.step, "train_loss": epoch_loss / max(epoch_count, 1),
                   "dev_loss": dev["loss"] if dev else None,
                   "dev_token_accuracy": dev["token_accuracy"] if dev else None,
                   "dev_f1": f1, "dev_entities": dev["entities"] if dev else None,
                   "epoch_seconds": time.time() - epoch_started}
         state.history.append(record)
-        yield {"event": "epoch", **record, "is_best": is_best, "seconds": time.time() - started,
-               "optimizer_state": {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}}
+        yield {"event": "epoch", **record, "is_best": is_best, "seconds": time.time() - started}
+        if checkpoint is not None:
+            checkpoint(state, {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()})
         if state.epochs_without_gain >= settings.patience:
             yield {"event": "done", "reason": f"early stop: no dev F1 gain for {settings.patience} epochs",
                    "best_f1": state.best_f1, "seconds": time.time() - started}

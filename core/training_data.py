@@ -14,6 +14,8 @@ from core.train import Example
 
 DATA_DIR = Path("data")
 BUNDLED_CORPORA = {"msra": frozenset({"T"}), "pd": frozenset({"ORG"})}
+FIXED_EVALUATION = ("msra", "pd")  # MSRA official test; People's Daily hold-out (its T labels)
+SPLITS = ("train", "dev", "test")
 CORPUS_INFO_FILE = "corpus.json"  # optional in a user's folder: {"unannotated": ["T"]}
 
 
@@ -32,9 +34,19 @@ def unannotated_types(name_or_dir: str, data_dir=DATA_DIR) -> frozenset:
     return frozenset()
 
 
-def split_files(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
+def split_paths(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
+    """Where a split lives: <corpus folder>/<split>.txt and <split>_TAG.txt (the only place that knows)."""
     folder = corpus_folder(name_or_dir, data_dir)
-    chars, tags = folder / f"{split}.txt", folder / f"{split}_TAG.txt"
+    return folder / f"{split}.txt", folder / f"{split}_TAG.txt"
+
+
+def has_split(name_or_dir: str, split: str, data_dir=DATA_DIR) -> bool:
+    return all(path.is_file() for path in split_paths(name_or_dir, split, data_dir))
+
+
+def split_files(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
+    """split_paths, or ValueError saying which files are missing and how to make them."""
+    chars, tags = split_paths(name_or_dir, split, data_dir)
     if not chars.exists() or not tags.exists():
         hint = " (run the set-up: python -m core prepare)" if name_or_dir in BUNDLED_CORPORA else ""
         raise ValueError(f"corpus {name_or_dir!r} has no {split} split: {chars} / {tags} missing{hint}")

@@ -47,7 +47,7 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
     import torch
 
     from core.labels import spans_to_tags
-    from core.model import NerConfig, build_model
+    from core.model import CURVES_FILE, NerConfig, build_model
     from core.train import Example, TrainSettings, train
 
     torch.manual_seed(0)
@@ -56,8 +56,7 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
     settings = TrainSettings(epochs=epochs, batch_size=6, lr=1e-3, head_lr_multiplier=10, classifier_lr_multiplier=1,
                              patience=epochs, log_every=1000)
     history = [event for event in train(model, examples * 8, examples, settings) if event["event"] == "epoch"]
-    curves = [{k: v for k, v in e.items() if k != "optimizer_state"} for e in history]
-    return model.save(out, {"curves.json": curves})
+    return model.save(out, {CURVES_FILE: history})
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,59 @@
+"""Writing files and folders so that a reader sees the old version or the new one, never half of either.
+
+Everything is built beside its target (same file system, so the rename is atomic) under a name
+that starts with a dot, which folder scans skip.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+
+def write_file(path, write: Callable[[Path], None]) -> Path:
+    """Call write(tmp_path), then rename tmp_path onto path; nothing is left behind on failure."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path, text: str) -> Path:
+    return write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path, content) -> Path:
+    return write_text(path, json.dumps(content, ensure_ascii=False, indent=1))
+
+
+def write_folder(folder, build: Callable[[Path], None]) -> Path:
+    """Call build(tmp_folder), then swap tmp_folder in for folder (an old one is removed after).
+
+    Between the two renames the folder is briefly absent, never partial.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        build(tmp)
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            os.rename(folder, old / "previous")
+            os.rename(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder

@@ -1,0 +1,313 @@
+"""One training run from options to a model folder: device, data, model, resume, the loop, saving.
+
+Every event of the run goes to the sinks it is given (plain dicts: a JSON-lines file, a progress
+bar, the studio's database); the run never knows who listens. train_job.py, `python -m core
+train` and the studies (core/experiment.py) all come here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from core.atomic import write_folder
+from core.labels import DEFAULT_TAGS
+from core.model import (CONFIG_FILE, CURVES_FILE, HEADS, INITS, SCORES_FILE, TRAINING_FILE, NerConfig,
+                        build_model, keep_first_layers, load_model, read_json)
+from core.train import TrainSettings, TrainState, evaluate, train
+from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
+
+BUNDLED_ENCODER = "data/encoders/e5-small"
+SAVE_DTYPES = ("float32", "float16")
+RESUME_SUFFIX = ".resume"  # OUT.resume: the model and optimizer after the last finished epoch
+
+Sink = Callable[[dict], None]
+
+
+@dataclass
+class RunOptions:
+    """What to train on, from what, and where to; how to train is `settings`."""
+
+    out: str
+    data: str = "msra,pd"  # comma-separated corpora: msra, pd, or folders with train/dev splits
+    data_dir: str = "data"
+    corrections: str | None = None  # JSON-lines file of corrected documents (text + spans)
+    corrections_repeat: int = 5  # times each correction is repeated, so a few hundred matter
+    encoder: str = BUNDLED_ENCODER
+    init_from: str | None = None  # fine-tune this model folder (its curves are kept)
+    head: str = "crf"
+    layers: int | None = None  # first N encoder layers; with init_from, cuts that model to N
+    init: str = "pretrained"
+    train_limit: int | None = None  # first N sentences of each corpus (quick runs)
+    dev_limit: int | None = None
+    test_limit: int | None = None
+    no_test: bool = False
+    device: str = "auto"
+    save_dtype: str = "float32"
+    resume: bool = False
+    settings: TrainSettings = field(default_factory=TrainSettings)
+
+    @property
+    def resume_dir(self) -> Path:
+        out = Path(self.out)
+        return out.with_name(out.name + RESUME_SUFFIX)
+
+
+# ---- the command line: every default comes from RunOptions and TrainSettings ------------------
+_CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES}
+_HELP = {
+    "out": "model folder to write (the best epoch)", "data": "comma-separated corpora: msra, pd, or corpus folders",
+    "corrections": "JSON-lines file of corrected documents (text + spans)",
+    "corrections_repeat": "times each correction is repeated, so a few hundred matter",
+    "encoder": "encoder folder (bundled or any Hugging Face one)",
+    "init_from": "start from this model folder's weights (fine-tuning; its curves are kept)",
+    "layers": "first N encoder layers (default: all); with --init-from, cuts that model to N",
+    "train_limit": "first N sentences of each corpus (quick runs)", "no_test": "skip the final test-set scores",
+    "device": "auto, cpu, cuda", "resume": "continue from OUT.resume if it exists",
+    "time_budget": "minutes; the schedule shrinks to fit",
+}
+_SETTINGS_FLAGS = ("epochs", "batch_size", "lr", "head_lr_multiplier", "classifier_lr_multiplier",
+                   "warmup_fraction", "patience", "max_steps", "seed")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The run's flags (--out, --data, ..., --epochs, --lr, --time-budget); defaults from the dataclasses."""
+    settings = TrainSettings()
+    for option in fields(RunOptions):
+        if option.name != "settings":
+            _add_flag(parser, option.name, option.default, option.type)
+    for option in fields(TrainSettings):
+        if option.name in _SETTINGS_FLAGS:
+            _add_flag(parser, option.name, getattr(settings, option.name), option.type)
+    parser.add_argument("--time-budget", type=float, default=None, help=_HELP["time_budget"])
+    parser.add_argument("--progress", help="append one JSON line per event here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _add_flag(parser, name: str, default, annotation: str) -> None:
+    """--name-with-dashes typed from the field's annotation ("int | None" -> int)."""
+    flag = "--" + name.replace("_", "-")
+    if isinstance(default, bool):
+        parser.add_argument(flag, action="store_true", help=_HELP.get(name))
+    elif name == "out":
+        parser.add_argument(flag, required=True, help=_HELP[name])
+    else:
+        kind = {"int": int, "float": float}.get(annotation.split("|")[0].strip(), str)
+        parser.add_argument(flag, type=kind, default=default, choices=_CHOICES.get(name), help=_HELP.get(name))
+
+
+def options_from_args(args: argparse.Namespace) -> RunOptions:
+    values = vars(args)
+    settings = TrainSettings(**{name: values[name] for name in _SETTINGS_FLAGS},
+                             time_budget_s=values["time_budget"] * 60 if values.get("time_budget") else None)
+    return RunOptions(**{f.name: values[f.name] for f in fields(RunOptions) if f.name != "settings"},
+                      settings=settings)
+
+
+def command_line_sinks(args: argparse.Namespace, enabled: bool = True) -> list[Sink]:
+    """--progress (a JSON-lines file) and the terminal bar unless --quiet; none off rank 0."""
+    if not enabled:
+        return []
+    return ([JsonLinesSink(args.progress)] if args.progress else []) + ([] if args.quiet else [ProgressBar()])
+
+
+# ---- sinks -----------------------------------------------------------------------------------
+class JsonLinesSink:
+    """One JSON line per event: the machine-readable stream a job's watchers read."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __call__(self, event: dict) -> None:
+        with self.path.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+
+
+class ProgressBar:
+    """A tqdm bar over the steps, with a line per epoch."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, event: dict) -> None:
+        from tqdm import tqdm
+
+        kind = event["event"]
+        if kind == "start":
+            self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True)
+        elif kind == "step" and self.bar is not None:
+            self.bar.total = event["total_steps"]  # a time budget may shrink the plan
+            self.bar.n = event["step"]
+            self.bar.set_postfix(epoch=event["epoch"], loss=f"{event['loss']:.3f}")
+            self.bar.refresh()
+        elif kind == "epoch":
+            message = f"epoch {event['epoch']}: train loss {event['train_loss']:.4f}, dev F1 {event['dev_f1']:.4f}"
+            (self.bar.write if self.bar else print)(message)
+        elif kind in ("done", "failed") and self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+# ---- the run ---------------------------------------------------------------------------------
+def setup_device(requested: str) -> tuple[torch.device, int, int]:
+    """Device, rank and world size; initialises torch.distributed under torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    use_cuda = torch.cuda.is_available() if requested == "auto" else requested == "cuda"
+    if world > 1:
+        torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
+    rank = torch.distributed.get_rank() if world > 1 else 0
+    if use_cuda:
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        torch.cuda.set_device(local)
+        return torch.device("cuda", local), rank, world
+    return torch.device("cpu"), rank, world
+
+
+def load_data(options: RunOptions):
+    """(train examples, dev examples, {evaluation set: test examples})."""
+    corpora = [name for name in options.data.split(",") if name]
+    train_examples, dev_examples, tests = [], [], {}
+    for name in corpora:
+        train_examples += load_split(name, "train", options.data_dir, options.train_limit)
+        dev_examples += load_split(name, "dev", options.data_dir, options.dev_limit)
+        if not options.no_test:
+            tests[Path(name).name] = load_split(name, "test", options.data_dir, options.test_limit)
+    if not options.no_test:
+        # Every version is also scored on the fixed evaluation set, so versions compare on it.
+        for name in FIXED_EVALUATION:
+            if name not in tests and has_split(name, "test", options.data_dir):
+                tests[name] = load_split(name, "test", options.data_dir, options.test_limit)
+    if options.corrections:
+        train_examples += load_corrections(options.corrections) * options.corrections_repeat
+    return train_examples, dev_examples, tests
+
+
+def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = None) -> int:
+    """Train as options say; 0 when the model folder is written and scored, 1 when the run failed.
+
+    Every event goes to every sink, with a "time" stamp; a failure is the event "failed" with
+    the traceback. Off rank 0 (under torchrun) nothing is emitted or saved.
+    """
+    device, rank, world = setup_device(options.device)
+    torch.manual_seed(options.settings.seed)
+
+    def emit(event: dict) -> None:
+        if rank != 0:
+            return
+        event.setdefault("time", time.time())
+        for sink in sinks:
+            sink(event)
+
+    out = Path(options.out)
+    try:
+        train_examples, dev_examples, tests = load_data(options)
+        model, state, optimizer_state = _starting_point(options)
+        if state is not None:
+            emit({"event": "resumed", "epoch": state.epoch, "step": state.step})
+        model.to(device)
+        run_info = {"argv": list(argv if argv is not None else sys.argv[1:]), "device": str(device),
+                    "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
+                    else platform.processor() or platform.machine(),
+                    "world_size": world, "torch": torch.__version__, "train_sentences": len(train_examples),
+                    "dev_sentences": len(dev_examples), "settings": asdict(options.settings)}
+        if state is None:
+            state = TrainState(history=_earlier_curves(options.init_from, model))
+
+        def checkpoint(state_now: TrainState, optimizer_now: dict) -> None:
+            if rank == 0:
+                _save_resume_point(model, state_now, optimizer_now, options.resume_dir)
+
+        best_saved = False
+        for event in train(model, train_examples, dev_examples, options.settings, state, optimizer_state, checkpoint):
+            emit(event)
+            if event["event"] == "epoch" and event["is_best"] and rank == 0:
+                _save_model(model, out, options, state.history, run_info)
+                best_saved = True
+            elif event["event"] == "done":
+                run_info["seconds"] = event["seconds"]
+                run_info["stop_reason"] = event["reason"]
+        if rank == 0:
+            if not best_saved and not out.exists():
+                _save_model(model, out, options, state.history, run_info)
+            best = load_model(out, device=device)
+            scores = {name: evaluate(best, examples) for name, examples in tests.items()}
+            for result in scores.values():
+                result.pop("loss", None)
+            _save_model(best, out, options, state.history, run_info, scores=scores)
+            emit({"event": "finished", "model": str(out), "scores": scores})
+            shutil.rmtree(options.resume_dir, ignore_errors=True)
+        return 0
+    except Exception as error:
+        emit({"event": "failed", "error": str(error), "traceback": traceback.format_exc()})
+        print(f"training failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if world > 1 and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
+def _starting_point(options: RunOptions):
+    """(model, resumed TrainState or None, optimizer state or None)."""
+    resume_dir = options.resume_dir
+    if options.resume and (resume_dir / "state.json").exists():
+        model = load_model(resume_dir / "model")
+        state = TrainState(**json.loads((resume_dir / "state.json").read_text(encoding="utf-8")))
+        return model, state, torch.load(resume_dir / "optimizer.pt", weights_only=True)
+    if options.init_from:
+        model = load_model(options.init_from)
+        if options.layers is not None and options.layers != model.config.num_layers:
+            keep_first_layers(model, options.layers)  # a smaller variant: its curves start afresh
+        return model, None, None
+    config = NerConfig(tags=list(DEFAULT_TAGS), head=options.head, num_layers=options.layers, init=options.init)
+    return build_model(options.encoder, config), None, None
+
+
+def _save_resume_point(model, state: TrainState, optimizer_state: dict, folder: Path) -> None:
+    """The model folder plus optimizer state and TrainState, swapped in atomically."""
+
+    def build(tmp: Path) -> None:
+        model.save(tmp / "model")
+        torch.save(optimizer_state, tmp / "optimizer.pt")
+        (tmp / "state.json").write_text(json.dumps(asdict(state)), encoding="utf-8")
+
+    write_folder(folder, build)
+
+
+def _earlier_curves(init_from, model) -> list:
+    """Fine-tuning continues the curves of the model it starts from; a cut-down variant does not."""
+    if not init_from:
+        return []
+    earlier = read_json(init_from, CONFIG_FILE, {}).get("ner", {})
+    if earlier.get("num_layers") != model.config.num_layers:
+        return []
+    return list(read_json(init_from, CURVES_FILE, []))
+
+
+def _save_model(model, out: Path, options: RunOptions, history, run_info, scores=None) -> None:
+    extra = {CURVES_FILE: history, TRAINING_FILE: run_info}
+    if scores is not None:
+        extra[SCORES_FILE] = scores
+    if options.save_dtype == "float16":
+        import copy
+
+        model = copy.deepcopy(model).cpu().half()  # the model in training stays float32
+    model.save(out, extra)
+
+
+def main(argv=None, prog: str = "python -m core train") -> int:
+    """`python -m core train`: a run with the command line's sinks (no database)."""
+    parser = add_run_arguments(argparse.ArgumentParser(prog=prog, description=__doc__))
+    args = parser.parse_args(argv)
+    rank = int(os.environ.get("RANK", "0"))
+    return run(options_from_args(args), command_line_sinks(args, enabled=rank == 0), argv)
