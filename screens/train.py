@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import launcher
 from storage import jobs
 from storage.documents import corrected_documents
 from storage.versions import list_versions, set_active
@@ -123,7 +124,7 @@ def start_form(db) -> None:
                               lr=lr, head_lr_multiplier=head_lr, batch_size=batch_size, time_budget=time_budget,
                               train_limit=train_limit)
         try:
-            job_id = jobs.start_training(db_path(), params, root=root.parent)
+            job_id = launcher.start_training(db_path(), params, root=root.parent)
         except ValueError as error:
             st.error(f"Could not start: {error}")
             return
@@ -134,7 +135,7 @@ def start_form(db) -> None:
 def job_panel() -> None:
     """Re-read from SQLite on every poll; reruns the whole page when a watched job ends."""
     db = get_db()
-    jobs.refresh_jobs(db)
+    launcher.refresh_jobs(db)
     all_jobs = jobs.list_jobs(db)
     if not all_jobs:
         st.caption("No training jobs yet.")
@@ -164,7 +165,7 @@ def show_job(db, job: dict) -> None:
                 f" · ETA {duration(progress['eta_s'])}")
         st.progress(progress["fraction"], text=text)
         if st.button("Cancel this job", key=f"train_cancel_{job['id']}"):
-            jobs.cancel_job(db, job["id"])
+            launcher.cancel_job(db, job["id"])
             st.rerun(scope="app")
     elif state == "finished":
         st.success(f"Finished: version {(job['params'] or {}).get('name', '?')} is listed below.")
@@ -182,7 +183,7 @@ def show_job(db, job: dict) -> None:
         st.plotly_chart(charts.live_curves(steps, progress["epochs"]), key="train_live_curves")
     st.code(job.get("log_tail") or "(no output yet)", language=None)
     with st.expander("Full log and command"):
-        st.code(jobs.read_log(job) or "(empty)", language=None)
+        st.code(launcher.read_log(job) or "(empty)", language=None)
         st.caption(job.get("command") or "")
 
 

@@ -46,7 +46,8 @@ def fill_form(at, corpus, encoder, name, epochs=1):
 
 def wait_for_end(db_path, job_id, timeout=240):
     from storage.db import connect
-    from storage.jobs import ACTIVE_STATES, get_job, refresh_jobs
+    from launcher import refresh_jobs
+    from storage.jobs import ACTIVE_STATES, get_job
 
     db = connect(db_path)
     deadline = time.time() + timeout

@@ -10,10 +10,10 @@ import pytest
 from conftest import SENTENCES
 from core.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
-from storage import jobs
+import launcher
+from launcher import TRAIN_PARAMS, VANISHED, cancel_job, read_log, refresh_jobs, start_training, train_flags
 from storage.db import connect
-from storage.jobs import (TRAIN_PARAMS, VANISHED, cancel_job, create_job, get_job, list_jobs, read_log,
-                          record_event, refresh_jobs, start_training, train_flags, update_job)
+from storage.jobs import create_job, get_job, list_jobs, record_event, update_job
 from storage.versions import active_version, list_versions, register_version, set_active
 
 END_STATES = ("finished", "failed", "cancelled")
@@ -94,7 +94,7 @@ def test_killed_job_becomes_failed_and_registers_nothing(tmp_path, db_path, corp
         job["epochs"] and (tmp_path / "data" / "models" / job["params"]["name"] / "config.json").exists()))
     assert job["state"] == "running", read_log(job)
     # As after an app restart: no Popen to ask, and the killed child stays a zombie until reaped.
-    monkeypatch.setattr(jobs, "_processes", {})
+    monkeypatch.setattr(launcher, "_processes", {})
     os.killpg(job["pid"], signal.SIGKILL)
     job = _wait(db, job_id, lambda job: job["state"] != "running", timeout=20)
     assert job["state"] == "failed" and job["error"].startswith(VANISHED)
@@ -143,8 +143,7 @@ def test_record_event_folds_events_into_the_row(tmp_path):
     job_id = create_job(db, {"epochs": 2})
     record_event(db, job_id, {"event": "start", "total_steps": 4, "sentences": 24})
     record_event(db, job_id, {"event": "step", "epoch": 1, "step": 2, "total_steps": 4, "loss": 1.5})
-    record_event(db, job_id, {"event": "epoch", "epoch": 1, "train_loss": 1.0, "dev_f1": 0.5, "is_best": True,
-                              "optimizer_state": {"big": "state"}})
+    record_event(db, job_id, {"event": "epoch", "epoch": 1, "train_loss": 1.0, "dev_f1": 0.5, "is_best": True})
     for i in range(60):
         record_event(db, job_id, {"event": "log", "line": f"line {i}"})
     record_event(db, job_id, {"event": "failed", "error": "boom", "traceback": "Traceback\n  boom"})

@@ -129,9 +129,10 @@ def _job_fraction(job: dict) -> float | None:
 
 
 def _running_jobs(db) -> list[dict]:
+    from launcher import refresh_jobs
     from storage import jobs
 
-    jobs.refresh_jobs(db)  # a job whose process vanished is marked failed here
+    refresh_jobs(db)  # a job whose process vanished is marked failed here
     return [job for job in jobs.list_jobs(db) if job.get("state") in jobs.ACTIVE_STATES]
 
 

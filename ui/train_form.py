@@ -1,5 +1,5 @@
 """The Train screen's form as plain values: which corpora, how much the corrections weigh, what
-the encoder offers, and the params dict storage.jobs.start_training takes. Pure: no Streamlit."""
+the encoder offers, and the params dict launcher.start_training takes. Pure: no Streamlit."""
 from __future__ import annotations
 
 import json
@@ -55,7 +55,7 @@ def encoder_info(folder) -> dict | None:
 def build_params(*, name: str, data: list[str], data_dir, use_corrections: bool, corrections_repeat: int,
                  encoder, head: str, layers: int, epochs: int, lr: float, head_lr_multiplier: float,
                  batch_size: int, time_budget: float = 0, train_limit: int = 0) -> dict:
-    """storage.jobs.start_training's params; zero time budget and train limit mean none."""
+    """launcher.start_training's params; zero time budget and train limit mean none."""
     params = {"data": list(data), "data_dir": str(data_dir), "use_corrections": bool(use_corrections),
               "encoder": str(encoder), "head": head, "layers": int(layers), "epochs": int(epochs),
               "lr": float(lr), "head_lr_multiplier": float(head_lr_multiplier), "batch_size": int(batch_size)}

@@ -1,0 +1,195 @@
+"""Training processes: launch train_job.py for a job row, watch that it lives, cancel it, read its log.
+
+The app never trains in its own process. start_training launches train_job.py in a session of
+its own, and the job writes its events to the database (storage/jobs.py). The app only polls,
+so it may restart while a job runs; refresh_jobs marks jobs whose process vanished as failed.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.db import connect
+from storage.documents import snapshot_corrections
+from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, create_job, fail_vanished, get_job, queued_since,
+                          record_event, running_jobs, set_process, update_job)
+from storage.versions import find_version
+
+REPO_ROOT = Path(__file__).resolve().parent
+TRAIN_SCRIPT = REPO_ROOT / "train_job.py"
+VANISHED = "process ended without finishing (killed?)"
+LAUNCH_GRACE_S = 60  # a queued job without a process after this long was never launched
+
+# params -> train_job.py flags: a key k becomes --k with _ as -; True is a bare flag, False and
+# None are left out, a list is joined with commas (data=["msra", "pd"] -> --data msra,pd).
+TRAIN_PARAMS = ("data", "data_dir", "corrections_repeat", "encoder", "init_from", "head", "layers", "init",
+                "epochs", "batch_size", "lr", "head_lr_multiplier", "warmup_fraction",
+                "classifier_lr_multiplier", "time_budget", "patience", "max_steps", "train_limit",
+                "dev_limit", "test_limit", "no_test", "seed", "device", "save_dtype")
+# Read here, not passed on: use_corrections snapshots the corrected documents for the job;
+# name is the new version's name and folder (default: v<job id>-<date>-<time>).
+STUDIO_PARAMS = ("use_corrections", "name")
+_NAME = re.compile(r"\w[\w.-]*")
+
+_processes: dict[int, subprocess.Popen] = {}  # pid -> the Popen we started: polling it reaps the child
+
+
+def train_flags(params: dict) -> list[str]:
+    """train_job.py's flags for params (see TRAIN_PARAMS); ValueError on an unknown key."""
+    unknown = sorted(set(params) - set(TRAIN_PARAMS) - set(STUDIO_PARAMS))
+    if unknown:
+        raise ValueError(f"unknown training parameter(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(TRAIN_PARAMS + STUDIO_PARAMS)}")
+    flags = []
+    for key in TRAIN_PARAMS:
+        value = params.get(key)
+        if value is None or value is False:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            flags.append(flag)
+        else:
+            flags += [flag, ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)]
+    return flags
+
+
+def job_dir(root, job_id: int) -> Path:
+    return Path(root) / "data" / "jobs" / str(job_id)
+
+
+def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
+    """Create a job and launch train_job.py for it; returns the job id at once.
+
+    Files: root/data/jobs/<id>/log.txt (stdout and stderr), progress.jsonl (every event) and
+    corrections.jsonl (the snapshot, with use_corrections); the model goes to
+    root/data/models/<name> and is registered as version <name> when the job finishes.
+    """
+    params = dict(params)
+    flags = train_flags(params)
+    root = Path(root).resolve()
+    db_path = Path(db_path).resolve()
+    db = connect(db_path)
+    job_id = None
+    try:
+        name = params.get("name")
+        if name is not None:
+            _check_name(db, name, root)
+        job_id = create_job(db, params)
+        name = name or f"v{job_id}-{time.strftime('%Y%m%d-%H%M%S')}"
+        folder = job_dir(root, job_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in ("log.txt", "progress.jsonl", "corrections.jsonl"):  # a job of an older, deleted database
+            (folder / stale).unlink(missing_ok=True)
+        argv = [sys.executable, str(TRAIN_SCRIPT), "--out", str(root / "data" / "models" / name),
+                "--db", str(db_path), "--job-id", str(job_id), "--progress", str(folder / "progress.jsonl"),
+                "--quiet", *flags]
+        recorded = {**params, "name": name}
+        if params.get("use_corrections"):
+            recorded["corrections_count"] = snapshot_corrections(db, folder / "corrections.jsonl")
+            argv += ["--corrections", str(folder / "corrections.jsonl")]
+        log_path = folder / "log.txt"
+        update_job(db, job_id, params=recorded, log_path=str(log_path), command=shlex.join(argv))
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True,
+                                       env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        _processes[process.pid] = process
+        set_process(db, job_id, process.pid)  # the job may already have marked itself running
+        return job_id
+    except Exception as error:
+        if job_id is not None:
+            record_event(db, job_id, {"event": "failed", "error": f"could not start: {error}"})
+        raise
+    finally:
+        db.close()
+
+
+def _check_name(db, name: str, root: Path) -> None:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"version name {name!r}: use letters, digits, '.', '-' and '_' only")
+    if find_version(db, name) is not None or (root / "data" / "models" / name).exists():
+        raise ValueError(f"a model version or folder named {name!r} exists already")
+
+
+def _process_alive(pid: int, job_id: int) -> bool:
+    """Whether pid is still this job's process (not a zombie, not a reused pid)."""
+    process = _processes.get(pid)
+    if process is not None:
+        return process.poll() is None  # also reaps our own child once it ends
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path(f"/proc/{pid}")
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("Z", "X"):
+            return False
+        argv = (proc / "cmdline").read_bytes().split(b"\0")
+    except (OSError, IndexError):
+        return proc.exists() or not Path("/proc/self").exists()  # no /proc at all: trust os.kill
+    pairs = zip(argv, argv[1:])
+    return any(flag == b"--job-id" and value == str(job_id).encode() for flag, value in pairs) and \
+        any(arg.endswith(TRAIN_SCRIPT.name.encode()) for arg in argv)
+
+
+def cancel_job(db: sqlite_utils.Database, job_id: int) -> bool:
+    """SIGTERM the job's process group and mark it cancelled; False if it had already ended."""
+    job = get_job(db, job_id)
+    if job["state"] not in ACTIVE_STATES:
+        return False
+    if job["pid"] and _process_alive(job["pid"], job_id):
+        try:
+            os.killpg(job["pid"], signal.SIGTERM)  # start_new_session: the group id is the pid
+        except ProcessLookupError:
+            pass
+    record_event(db, job_id, {"event": "cancelled", "error": "cancelled by the user"})
+    return True
+
+
+def read_log(job: dict, max_lines: int = 200) -> str:
+    """The last lines of the job's log file (stdout and stderr), '' if there is none."""
+    path = job.get("log_path")
+    if not path or not Path(path).exists():
+        return ""
+    with open(path, "rb") as file:
+        file.seek(0, os.SEEK_END)
+        file.seek(max(0, file.tell() - 256 * 1024))
+        text = file.read().decode("utf-8", errors="replace")
+    return "\n".join(text.splitlines()[-max_lines:])
+
+
+def refresh_jobs(db: sqlite_utils.Database) -> list[int]:
+    """Mark running jobs whose process is gone as failed; returns their ids. Cheap: call on every poll."""
+    running = running_jobs(db)
+    running_pids = {job["pid"] for job in running}
+    for pid, process in list(_processes.items()):
+        if process.poll() is not None and pid not in running_pids:
+            del _processes[pid]  # reaped and ended: forget it
+    failed = []
+    for job in running:
+        if job["pid"] is None or _process_alive(job["pid"], job["id"]):
+            continue
+        process = _processes.pop(job["pid"], None)
+        code = process.returncode if process is not None else None
+        error = VANISHED + (f" (exit code {code})" if code is not None else "")
+        log = read_log(get_job(db, job["id"]), LOG_TAIL_LINES).splitlines()
+        if fail_vanished(db, job["id"], error, log):
+            failed.append(job["id"])
+    # A job row whose launch never happened (the app died between creating it and starting it).
+    stale = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=LAUNCH_GRACE_S)
+    for job_id in queued_since(db, stale.isoformat(timespec="milliseconds")):
+        record_event(db, job_id, {"event": "failed", "error": "the job was never started"})
+        failed.append(job_id)
+    return failed
