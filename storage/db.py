@@ -86,6 +86,42 @@ def m001_tables(db: sqlite_utils.Database) -> None:
     """)
 
 
+@MIGRATIONS()
+def m002_document_status_imported(db: sqlite_utils.Database) -> None:
+    """Documents whose annotations came from a file are "imported", not "corrected" (no person saw them)."""
+    schema = one(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'")["sql"]
+    if "'imported'" not in schema:
+        # Widen the CHECK in place, as SQLite documents for loosening a constraint (lang_altertable,
+        # section 7): a rebuild would need foreign keys off, which a transaction cannot switch.
+        widened = schema.replace("('new', 'corrected')", "('new', 'imported', 'corrected')")
+        if widened == schema:
+            raise RuntimeError(f"m002: the documents table has an unexpected schema: {schema}")
+        version = db.execute("PRAGMA schema_version").fetchone()[0]
+        db.execute("PRAGMA writable_schema = ON")
+        try:
+            db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'documents'", [widened])
+            db.execute(f"PRAGMA schema_version = {version + 1}")  # every connection re-reads the schema
+        finally:
+            db.execute("PRAGMA writable_schema = OFF")
+    db.execute("""UPDATE documents SET status = 'imported' WHERE status = 'corrected' AND NOT EXISTS (
+                      SELECT 1 FROM corrections c WHERE c.document_id = documents.id
+                      AND c.annotator NOT LIKE 'import:%')""")
+
+
+@MIGRATIONS()
+def m003_drafts(db: sqlite_utils.Database) -> None:
+    """Unsaved edits, one row per document and annotator (storage/drafts.py), so a reload loses nothing."""
+    db.execute("""
+    CREATE TABLE IF NOT EXISTS drafts (
+        document_id INTEGER NOT NULL REFERENCES documents (id),
+        annotator TEXT NOT NULL,
+        spans_json TEXT NOT NULL,
+        base_correction_id INTEGER,   -- the revision the edits started from
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (document_id, annotator)
+    )""")
+
+
 def connect(path) -> sqlite_utils.Database:
     """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
 

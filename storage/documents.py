@@ -1,7 +1,10 @@
 """Documents to annotate and their corrections: an append-only history per document.
 
 A document's current spans are those of its latest correction, else the model's prediction.
-Saving checks the revision the editor started from, so two tabs never overwrite each other.
+Its status says who looked at it: "new" (in the queue), "imported" (annotated in a file) or
+"corrected" (saved by a person). Saving checks the revision the editor started from, so two tabs
+never overwrite each other. "revision" is a correction's id (what saves check); "revision_number"
+counts a document's corrections (what people see: revision 1, 2, ...).
 Spans are lists [start, end, label], end exclusive, label one of core.labels.ENTITY_TYPES.
 """
 from __future__ import annotations
@@ -16,7 +19,8 @@ import sqlite_utils
 from core.labels import ENTITY_TYPES
 from storage.db import decode, dumps, now, one, write_transaction
 
-STATUSES = ("new", "corrected")
+STATUSES = ("new", "imported", "corrected")
+ANNOTATED = ("imported", "corrected")  # what training and exports read
 _ORDERS = {
     "confidence": "d.confidence IS NULL, d.confidence, d.id",  # least confident first, unscored last
     "newest": "d.id DESC",
@@ -24,7 +28,8 @@ _ORDERS = {
 }
 # Each document with its latest correction (if any): the one query behind every document read.
 _DOCUMENTS = """
-SELECT d.*, c.id AS revision, c.spans_json AS corrected_spans_json
+SELECT d.*, c.id AS revision, c.spans_json AS corrected_spans_json,
+       (SELECT COUNT(*) FROM corrections WHERE document_id = d.id) AS revision_number
 FROM documents d
 LEFT JOIN corrections c ON c.id = (SELECT MAX(id) FROM corrections WHERE document_id = d.id)
 """
@@ -87,14 +92,15 @@ def _insert_document(db, text, source, predicted_spans=None, predicted_by=None, 
         "status": "new"}).last_pk
 
 
-def _append_correction(db, document_id, spans, annotator, model_version, note, base, mark_corrected=True) -> int:
+def _append_correction(db, document_id, spans, annotator, model_version, note, base, status="corrected") -> int:
+    """Append a correction; status (unless None) becomes the document's status."""
     if not isinstance(annotator, str) or not annotator.strip():
         raise ValueError(f"annotator must be a non-blank name, got {annotator!r}")
     correction_id = db["corrections"].insert({
         "document_id": document_id, "spans_json": dumps(spans), "annotator": annotator, "created_at": now(),
         "model_version": model_version, "note": note, "base_correction_id": base}).last_pk
-    if mark_corrected:
-        db.execute("UPDATE documents SET status = 'corrected' WHERE id = ? AND status != 'corrected'", [document_id])
+    if status is not None:
+        db.execute("UPDATE documents SET status = ? WHERE id = ? AND status != ?", [status, document_id, status])
     return correction_id
 
 
@@ -118,18 +124,33 @@ def add_documents(db: sqlite_utils.Database, rows) -> list[int]:
 
 
 def queue(db: sqlite_utils.Database, order: str = "confidence", status: str | None = None,
-          limit: int | None = None) -> list[dict]:
-    """Documents in review order; status None means every document, "new" the ones still to review."""
+          limit: int | None = None, search: str = "") -> list[dict]:
+    """Documents in review order; status None means every document, "new" the ones still to review;
+    search keeps the documents whose text contains it."""
     if order not in _ORDERS:
         raise ValueError(f"order must be one of {', '.join(_ORDERS)}, got {order!r}")
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)} or None, got {status!r}")
-    sql = _DOCUMENTS + (" WHERE d.status = ?" if status else "") + f" ORDER BY {_ORDERS[order]}"
-    params = [status] if status else []
+    sql = _DOCUMENTS + " WHERE (? IS NULL OR d.status = ?) AND instr(d.text, ?) > 0" + f" ORDER BY {_ORDERS[order]}"
+    params = [status, status, search or ""]
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))
     return [_document(row) for row in db.query(sql, params)]
+
+
+def status_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """{status: number of documents} for every status, zeros included: the progress counter."""
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({row["status"]: row["n"] for row in db.query(
+        "SELECT status, COUNT(*) AS n FROM documents GROUP BY status")})
+    return counts
+
+
+def find_text(db: sqlite_utils.Database, text: str) -> dict | None:
+    """The oldest document with exactly this text, or None: the same text is not queued twice unasked."""
+    row = one(db, _DOCUMENTS + " WHERE d.text = ? ORDER BY d.id LIMIT 1", [text])
+    return None if row is None else _document(row)
 
 
 def get_document(db: sqlite_utils.Database, document_id: int) -> dict:
@@ -155,9 +176,10 @@ def save_correction(db: sqlite_utils.Database, document_id: int, spans, annotato
 
 
 def history(db: sqlite_utils.Database, document_id: int) -> list[dict]:
-    """Every correction of the document, oldest first, spans decoded under "spans"."""
-    return [decode(row) for row in db.query(
-        "SELECT * FROM corrections WHERE document_id = ? ORDER BY id", [document_id])]
+    """Every correction of the document, oldest first, spans decoded under "spans", its revision
+    number (1, 2, ... within the document) under "number"."""
+    rows = db.query("SELECT * FROM corrections WHERE document_id = ? ORDER BY id", [document_id])
+    return [{**decode(row), "number": number} for number, row in enumerate(rows, 1)]
 
 
 def restore(db: sqlite_utils.Database, document_id: int, correction_id: int, annotator: str) -> int:
@@ -166,68 +188,17 @@ def restore(db: sqlite_utils.Database, document_id: int, correction_id: int, ann
         old = one(db, "SELECT * FROM corrections WHERE id = ? AND document_id = ?", [correction_id, document_id])
         if old is None:
             raise KeyError(f"document {document_id} has no correction {correction_id}")
+        number = one(db, "SELECT COUNT(*) AS n FROM corrections WHERE document_id = ? AND id <= ?",
+                     [document_id, correction_id])["n"]
         current = get_document(db, document_id)["revision"]
         return _append_correction(db, document_id, json.loads(old["spans_json"]), annotator, old["model_version"],
-                                  f"restored revision {correction_id}", current)
-
-
-def _find_all(text: str, fragment: str) -> list[int]:
-    """Start of every non-overlapping occurrence, left to right."""
-    starts, i = [], text.find(fragment)
-    while i != -1:
-        starts.append(i)
-        i = text.find(fragment, i + len(fragment))
-    return starts
-
-
-def occurrences(db: sqlite_utils.Database, text_fragment: str, exclude_document_id=None) -> list[tuple[int, int]]:
-    """(document_id, start) of every non-overlapping occurrence of the fragment, in any document."""
-    if not text_fragment:
-        raise ValueError("the fragment to look for is empty")
-    rows = db.query("SELECT id, text FROM documents WHERE instr(text, ?) > 0 AND id IS NOT ? ORDER BY id",
-                    [text_fragment, exclude_document_id])
-    return [(row["id"], start) for row in rows for start in _find_all(row["text"], text_fragment)]
-
-
-def apply_to_all(db: sqlite_utils.Database, fragment: str, label: str, annotator: str, model_version=None,
-                 exclude_document_id=None) -> dict:
-    """Label every occurrence of fragment in the queued (status "new") documents.
-
-    An occurrence that overlaps an existing span is left alone and counted as skipped; one
-    already labelled exactly so is neither. Each changed document gets one appended correction
-    and stays in the queue (status "new"): a person has not reviewed the rest of it.
-    Returns {"changed": documents, "added": spans, "skipped": occurrences}.
-    """
-    if not fragment:
-        raise ValueError("the fragment to label is empty")
-    if label not in ENTITY_TYPES:
-        raise ValueError(f"unknown label {label!r}, expected one of {', '.join(ENTITY_TYPES)}")
-    changed = added = skipped = 0
-    with write_transaction(db):
-        rows = db.query(_DOCUMENTS + " WHERE d.status = 'new' AND instr(d.text, ?) > 0 AND d.id IS NOT ? ORDER BY d.id",
-                        [fragment, exclude_document_id])
-        for doc in [_document(row) for row in rows]:
-            spans = [list(span) for span in doc["spans"]]
-            new = 0
-            for start in _find_all(doc["text"], fragment):
-                span = [start, start + len(fragment), label]
-                if span in spans:
-                    continue
-                if any(s < span[1] and span[0] < e for s, e, _ in spans):
-                    skipped += 1
-                    continue
-                spans.append(span)
-                new += 1
-            if new:
-                _append_correction(db, doc["id"], check_spans(doc["text"], spans), annotator, model_version,
-                                   f"apply to all: {fragment} as {label}", doc["revision"], mark_corrected=False)
-                changed, added = changed + 1, added + new
-    return {"changed": changed, "added": added, "skipped": skipped}
+                                  f"restored revision {number}", current)
 
 
 def corrected_documents(db: sqlite_utils.Database) -> list[dict]:
-    """Every corrected document (oldest first) with its latest spans: what training and export read."""
-    return [_document(row) for row in db.query(_DOCUMENTS + " WHERE d.status = 'corrected' ORDER BY d.id")]
+    """Every annotated document, corrected or imported (oldest first), with its latest spans: what
+    training and export read."""
+    return [_document(row) for row in db.query(_DOCUMENTS + " WHERE d.status IN (?, ?) ORDER BY d.id", ANNOTATED)]
 
 
 def snapshot_corrections(db: sqlite_utils.Database, path) -> int:
@@ -250,13 +221,15 @@ def snapshot_corrections(db: sqlite_utils.Database, path) -> int:
     return len(documents)
 
 
-_FILE_FUNCTIONS = ("import_pair", "import_jsonl", "export_pair", "export_jsonl", "export_conll")
+_MOVED = {name: "files" for name in ("import_pair", "import_jsonl", "export_pair", "export_jsonl", "export_conll")}
+_MOVED.update({name: "apply_all" for name in ("occurrences", "apply_plan", "apply_to_all")})
 
 
 def __getattr__(name):
-    """Files in and out live in storage/files.py (which imports this module); they are part of this API."""
-    if name in _FILE_FUNCTIONS:
-        from storage import files
+    """Files in and out (storage/files.py) and apply to all (storage/apply_all.py) import this
+    module; they are part of this API."""
+    if name in _MOVED:
+        import importlib
 
-        return getattr(files, name)
+        return getattr(importlib.import_module(f"storage.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 Imports keep the good lines and refuse the bad ones with their line numbers. Imported
 annotations are recorded as each document's first correction, by annotator "import:<file name>",
-so they count as corrected (training and export read them) and keep their provenance.
+with the status "imported": training and export read them, the queue does not offer them.
 Exports write the corrected documents with core.corpora's writers.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ _KNOWN_TAGS = frozenset(DEFAULT_TAGS) | {tag.replace("_", "-") for tag in DEFAUL
 
 def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str) -> int:
     document_id = _insert_document(db, text, source)
-    _append_correction(db, document_id, check_spans(text, spans), annotator, None, note, None)
+    _append_correction(db, document_id, check_spans(text, spans), annotator, None, note, None, status="imported")
     return document_id
 
 

@@ -84,7 +84,7 @@ def test_history_is_append_only_and_restore_undoes(db):
     rows = history(db, document_id)
     assert [row["id"] for row in rows] == [first, second, undo, redo]
     assert [row["base_correction_id"] for row in rows] == [None, first, second, undo]
-    assert rows[2]["note"] == f"restored revision {first}"
+    assert rows[2]["note"] == "restored revision 1"  # counted within the document
     assert get_document(db, document_id)["spans"] == [[3, 5, "ORG"]]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("UPDATE corrections SET spans_json = '[]' WHERE id = ?", [first])
@@ -159,7 +159,7 @@ def test_import_jsonl_keeps_good_lines(db, tmp_path):
     result = import_jsonl(db, path, "upload")
     assert result["imported"] == 2
     assert [problem.split(":")[0] for problem in result["refused"]] == ["line 2", "line 3"]
-    assert [doc["status"] for doc in queue(db, order="oldest")] == ["corrected", "new"]
+    assert [doc["status"] for doc in queue(db, order="oldest")] == ["imported", "new"]  # no person saw it yet
 
 
 def _store_sentences(db):
