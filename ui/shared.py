@@ -7,7 +7,6 @@ no version is active in the database) and NER_STUDIO_DATA (the data folder with 
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.formats import score_summary
+from ui.versions import version_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "default"
@@ -33,10 +33,6 @@ def data_dir() -> Path:
     return Path(os.environ.get("NER_STUDIO_DATA", ROOT / "data"))
 
 
-def corpora_dir() -> Path:
-    return data_dir() / "corpora"
-
-
 @st.cache_resource(show_spinner="Loading the model…")
 def load_tagger(model_path: str):
     """One Tagger per model folder for the whole server (plain str argument: cache key)."""
@@ -45,17 +41,22 @@ def load_tagger(model_path: str):
     return Tagger.from_folder(model_path)
 
 
-@st.cache_resource
-def _connect(path: str):
+def get_db():
+    """This browser session's own connection to the studio database (NER_STUDIO_DB).
+
+    One per session, never one per server: sqlite3 keeps one transaction per connection, so a
+    connection shared by sessions' threads mixes their savepoints (saves failed, or half-committed).
+    Streamlit runs one script run at a time per session, so this connection is never used by
+    two threads at once.
+    """
     from storage.db import connect
 
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return connect(path)
-
-
-def get_db():
-    """The app's one SQLite database (NER_STUDIO_DB), opened once per server."""
-    return _connect(str(db_path()))
+    path = str(db_path())
+    held = st.session_state.get("_studio_db")
+    if held is None or held[0] != path:  # a test may point the same session at another file
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        held = st.session_state["_studio_db"] = (path, connect(path))
+    return held[1]
 
 
 def model_folder(version: dict) -> str:
@@ -80,14 +81,9 @@ def active_tagger(db):
     return version, load_tagger(model_folder(version))
 
 
-def version_scores(version: dict) -> str | None:
-    scores = version.get("scores", version.get("scores_json"))
-    if isinstance(scores, str):
-        try:
-            scores = json.loads(scores)
-        except json.JSONDecodeError:
-            return None
-    return score_summary(scores)
+def scores_caption(version: dict) -> str | None:
+    """A version's headline scores as one line for the sidebar (None before they are measured)."""
+    return score_summary(version_scores(version))
 
 
 def annotator(prefix: str) -> str:
@@ -160,7 +156,7 @@ def draw_sidebar() -> None:
             version = None
         if version:
             st.markdown(f"**Model in use:** `{version['name']}`")
-            st.caption(version_scores(version) or "scores not measured yet")
+            st.caption(scores_caption(version) or "scores not measured yet")
         try:
             running = _running_jobs(db)
         except Exception as error:  # job bookkeeping must never take the pages down with it
