@@ -29,9 +29,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
+from core.corpus_files import split_paths  # noqa: E402
+
 DEFAULT_MODEL = ROOT / "models" / "default"
-MSRA_CHARS = ROOT / "data" / "corpora" / "msra" / "test.txt"
-MSRA_TAGS = ROOT / "data" / "corpora" / "msra" / "test_TAG.txt"
+MSRA_CHARS, MSRA_TAGS = split_paths("msra", "test", ROOT / "data")
 ENCODER = ROOT / "data" / "encoders" / "e5-small"
 
 

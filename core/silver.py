@@ -12,9 +12,8 @@ import shutil
 from pathlib import Path
 
 from core.corpora import Sentence, read_pair, write_pair
+from core.corpus_files import SPLITS, split_paths
 from core.labels import spans_to_tags, tags_to_spans
-
-SPLITS = ("train", "dev", "test")
 
 
 def add_silver(gold_tags: list[str], predicted_tags: list[str], types) -> list[str]:
@@ -36,7 +35,7 @@ def silver_corpus(source: Path, out: Path, tagger, types, splits=("train", "dev"
     out.mkdir(parents=True, exist_ok=True)
     added = {}
     for split in SPLITS:
-        chars, tags = source / f"{split}.txt", source / f"{split}_TAG.txt"
+        chars, tags = split_paths(str(source), split)
         if not chars.exists():
             continue
         if split not in splits:

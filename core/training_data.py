@@ -10,19 +10,12 @@ import json
 from pathlib import Path
 
 from core.corpora import read_jsonl_spans, read_pair
+from core.corpus_files import DATA_DIR, corpus_folder, has_split, split_files, split_paths  # noqa: F401 (re-exported)
 from core.train import Example
 
-DATA_DIR = Path("data")
-BUNDLED_CORPORA = {"msra": frozenset({"T"}), "pd": frozenset({"ORG"})}
+BUNDLED_CORPORA = {"msra": frozenset({"T"}), "pd": frozenset({"ORG"})}  # name: the types it leaves out
 FIXED_EVALUATION = ("msra", "pd")  # MSRA official test; People's Daily hold-out (its T labels)
-SPLITS = ("train", "dev", "test")
 CORPUS_INFO_FILE = "corpus.json"  # optional in a user's folder: {"unannotated": ["T"]}
-
-
-def corpus_folder(name_or_dir: str, data_dir=DATA_DIR) -> Path:
-    if name_or_dir in BUNDLED_CORPORA:
-        return Path(data_dir) / "corpora" / name_or_dir
-    return Path(name_or_dir)
 
 
 def unannotated_types(name_or_dir: str, data_dir=DATA_DIR) -> frozenset:
@@ -32,25 +25,6 @@ def unannotated_types(name_or_dir: str, data_dir=DATA_DIR) -> frozenset:
     if info.exists():
         return frozenset(json.loads(info.read_text(encoding="utf-8")).get("unannotated", []))
     return frozenset()
-
-
-def split_paths(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
-    """Where a split lives: <corpus folder>/<split>.txt and <split>_TAG.txt (the only place that knows)."""
-    folder = corpus_folder(name_or_dir, data_dir)
-    return folder / f"{split}.txt", folder / f"{split}_TAG.txt"
-
-
-def has_split(name_or_dir: str, split: str, data_dir=DATA_DIR) -> bool:
-    return all(path.is_file() for path in split_paths(name_or_dir, split, data_dir))
-
-
-def split_files(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
-    """split_paths, or ValueError saying which files are missing and how to make them."""
-    chars, tags = split_paths(name_or_dir, split, data_dir)
-    if not chars.exists() or not tags.exists():
-        hint = " (run the set-up: python -m core prepare)" if name_or_dir in BUNDLED_CORPORA else ""
-        raise ValueError(f"corpus {name_or_dir!r} has no {split} split: {chars} / {tags} missing{hint}")
-    return chars, tags
 
 
 def load_split(name_or_dir: str, split: str, data_dir=DATA_DIR, limit: int | None = None) -> list[Example]:

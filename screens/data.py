@@ -8,23 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from core.corpora import read_pair
+from core.corpus_files import SPLITS, corpora_root, has_split, prepared_corpora, split_paths
+from core.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
 from core.labels import TYPE_NAMES
 from ui import charts, shared
-from ui.data_stats import describe, documents_to_sentences, mean_and_std, share_above
 from ui.fonts import DEBIAN_PACKAGE, find_cjk_font
 from ui.shared import data_dir, get_db
 from ui.wordclouds import drawable, entity_cloud
 
-SPLITS = ("train", "dev", "test")
 TOP_ENTITIES = 300  # kept per type: the cloud draws 150, the table shows 30
-
-
-def corpus_folders(root: Path) -> list[str]:
-    """Prepared corpora: folders under root/corpora with at least one chars/TAG pair."""
-    folder = root / "corpora"
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*_TAG.txt")))
 
 
 def file_stamp(*paths: Path) -> tuple:
@@ -55,16 +47,16 @@ def cloud_png(words: tuple, entity_type: str, font_path: str) -> bytes:
 
 def choose_corpus() -> dict | None:
     root = data_dir()
-    corpora = corpus_folders(root)
+    corpora = prepared_corpora(root)
     if not corpora:
-        st.error(f"No prepared corpora under {root / 'corpora'}. Build them with: python -m core prepare")
+        st.error(f"No prepared corpora under {corpora_root(root)}. Build them with: python -m core prepare")
         return None
     left, right = st.columns(2)
     corpus = left.selectbox("Corpus", corpora, key="data_corpus")
-    folder = root / "corpora" / corpus
-    splits = [s for s in SPLITS if (folder / f"{s}.txt").exists() and (folder / f"{s}_TAG.txt").exists()]
+    folder = corpora_root(root) / corpus
+    splits = [s for s in SPLITS if has_split(str(folder), s)]
     split = right.selectbox("Split", splits, key="data_split")
-    chars, tags = folder / f"{split}.txt", folder / f"{split}_TAG.txt"
+    chars, tags = split_paths(str(folder), split)
     try:
         return corpus_description(str(chars), str(tags), file_stamp(chars, tags))
     except ValueError as error:

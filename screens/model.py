@@ -9,19 +9,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.evaluation import SAMPLE_SIZE, evaluate_sample, folder_stamp, micro_f1s, sample_sentences, saved_confusion
 from core.experiment import STUDIES
+from core.model import is_model_folder
+from core.model_files import crf_parameters
 from storage.versions import list_versions
 from ui import charts, shared
-from ui.model_files import crf_parameters
-from ui.samples import (
-    SAMPLE_SIZE,
-    evaluate_sample,
-    folder_stamp,
-    sample_sentences,
-    saved_confusion,
-)
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
-from ui.versions import micro_f1s, version_curves, version_label, version_scores
+from ui.versions import version_curves, version_label, version_scores
 
 VIEWS = ["Transitions", "Training curves", "Scores", "Confusion", "Compare", "Experiments"]
 
@@ -160,7 +155,7 @@ active = active_version(db)
 versions = list_versions(db)
 version = choose_version(versions, "Version", "model_version", active["id"] if active else None)
 folder = model_folder(version)
-if not Path(folder, "config.json").exists():
+if not is_model_folder(folder):
     st.error(f"The folder of version {version['name']} ({folder}) is missing or incomplete. "
              "Choose another version, or make another one active on the Train screen.")
     st.stop()

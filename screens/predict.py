@@ -8,15 +8,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.labels import ENTITY_TYPES
 from storage import documents
 from ui import formats, highlight, shared
 
 st.title("Tag")
 db = shared.get_db()
 version, tagger = shared.active_tagger(db)
-model_types = sorted({tag[2:] for tag in tagger.model.tags if tag != "O"},
-                     key=lambda t: (t not in ENTITY_TYPES, ENTITY_TYPES.index(t) if t in ENTITY_TYPES else 0, t))
+model_types = tagger.model.entity_types
 st.caption(f"Model `{version['name']}` · types {', '.join(model_types)} · "
            f"up to {formats.TAG_LIMIT:,} characters at a time")
 
@@ -84,7 +82,7 @@ with right:
         document_id = documents.add_document(
             db, tagged.text, source="tag page",
             predicted_spans=[list(span) for span in tagged.spans], predicted_by=result["version"],
-            confidence=formats.document_confidence(tagged.char_confidence))
+            confidence=tagged.lowest_confidence)
         sent[digest] = document_id
         st.rerun()
 

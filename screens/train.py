@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 
 import launcher
+from core.corpus_files import corpora_root, corpus_folder, split_paths
+from core.evaluation import micro_f1s
 from storage import jobs
 from storage.documents import corrected_documents
 from storage.versions import list_versions, set_active
@@ -27,7 +29,6 @@ from ui.versions import (
     compare_scores,
     duration,
     job_progress,
-    micro_f1s,
     step_events,
     version_label,
     version_scores,
@@ -44,8 +45,7 @@ def sentences_in(path: str, stamp: int) -> int:
 def base_sentences(data: list[str], root: Path, train_limit: int) -> int:
     total = 0
     for name in data:
-        folder = root / "corpora" / name if name in ("msra", "pd") else Path(name)
-        path = folder / "train.txt"
+        path = split_paths(name, "train", root)[0]
         if path.exists():
             count = sentences_in(str(path), path.stat().st_mtime_ns)
             total += min(count, train_limit) if train_limit else count
@@ -67,8 +67,8 @@ def choose_data(root: Path) -> tuple[list[str], list[str]]:
                                key="train_corpus_folder")
         return [folder.strip()], corpus_problems(folder.strip())
     data = BUNDLED_CHOICES[choice]
-    missing = [name for name in data if corpus_problems(root / "corpora" / name)]
-    return data, [f"corpus {name} is not prepared under {root / 'corpora'}: run python -m core prepare"
+    missing = [name for name in data if corpus_problems(corpus_folder(name, root))]
+    return data, [f"corpus {name} is not prepared under {corpora_root(root)}: run python -m core prepare"
                   for name in missing]
 
 

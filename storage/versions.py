@@ -5,11 +5,11 @@ finishes), and registering never activates: promoting is the user's decision.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import sqlite_utils
 
+from core.model import CURVES_FILE, SCORES_FILE, is_model_folder, read_json
 from storage.db import decode, dumps, now, one, write_transaction
 
 DEFAULT_NAME = "default"
@@ -66,8 +66,8 @@ def ensure_default_version(db: sqlite_utils.Database, path) -> dict | None:
         if one(db, "SELECT id FROM model_versions LIMIT 1") is None:
             if not path.is_dir():
                 raise ValueError(f"default model folder {path} does not exist")
-            version_id = register_version(db, DEFAULT_NAME, path, scores=_read_json(path / "scores.json"),
-                                          curves=_read_json(path / "curves.json"))
+            version_id = register_version(db, DEFAULT_NAME, path, scores=read_json(path, SCORES_FILE),
+                                          curves=read_json(path, CURVES_FILE))
             set_active(db, version_id)
         return active_version(db)
 
@@ -76,13 +76,13 @@ def register_model_folders(db: sqlite_utils.Database, root) -> list[int]:
     """Register each model folder directly under root that no version points at yet (models/fast,
     built by the README's command), inactive, named after the folder. Returns the new ids.
 
-    A folder counts once it holds config.json: models are written to a temporary folder and
+    A folder counts once it is a model folder: models are written to a temporary folder and
     renamed into place, so a half-written one is never seen here (its name starts with a dot).
     """
     root = Path(root)
     if not root.is_dir():
         return []
-    folders = [f for f in sorted(root.iterdir()) if not f.name.startswith(".") and (f / "config.json").is_file()]
+    folders = [f for f in sorted(root.iterdir()) if not f.name.startswith(".") and is_model_folder(f)]
     if not _unknown(db, folders):  # the usual case, on every page run: a read, no write lock
         return []
     added = []
@@ -90,8 +90,8 @@ def register_model_folders(db: sqlite_utils.Database, root) -> list[int]:
         names = {row["name"] for row in db.query("SELECT name FROM model_versions")}
         for folder in _unknown(db, folders):  # again under the lock: another tab may have added it
             name = folder.name if folder.name not in names else f"{folder.name} ({folder})"
-            added.append(register_version(db, name, folder, scores=_read_json(folder / "scores.json"),
-                                          curves=_read_json(folder / "curves.json")))
+            added.append(register_version(db, name, folder, scores=read_json(folder, SCORES_FILE),
+                                          curves=read_json(folder, CURVES_FILE)))
             names.add(name)
     return added
 
@@ -99,10 +99,6 @@ def register_model_folders(db: sqlite_utils.Database, root) -> list[int]:
 def _unknown(db: sqlite_utils.Database, folders: list[Path]) -> list[Path]:
     known = {Path(row["path"]).resolve() for row in db.query("SELECT path FROM model_versions")}
     return [folder for folder in folders if folder.resolve() not in known]
-
-
-def _read_json(path: Path):
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def _version(row: dict | None) -> dict | None:

@@ -104,3 +104,19 @@ def test_bad_mask_raises_value_error():
         crf.viterbi(emissions, torch.ones(2, 4, dtype=torch.uint8))
     with pytest.raises(ValueError, match="first position"):
         crf.viterbi(emissions, torch.tensor([[False, True, True, True], [True] * 4]))
+
+
+def test_a_mask_with_a_gap_raises_value_error():
+    crf = CRF(3)
+    gap = torch.tensor([[True, False, True]])
+    with pytest.raises(ValueError, match="without gaps"):
+        crf.viterbi(torch.zeros(1, 3, 3), gap)
+
+
+def test_emissions_for_another_tag_count_raise_value_error():
+    crf = CRF(3)
+    with pytest.raises(ValueError, match="4 tags, the CRF has 3"):
+        crf.marginals(torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.bool))
+    with pytest.raises(ValueError, match="allowed must be bool"):
+        crf.partial_log_likelihood(torch.zeros(1, 2, 3), torch.ones(1, 2, 2, dtype=torch.bool),
+                                   torch.ones(1, 2, dtype=torch.bool))

@@ -35,9 +35,11 @@ def test_downloads_read_back_the_same_sentences(tmp_path):
     assert whole.text == text and whole.tags == tags
 
 
-def test_document_confidence_is_the_lowest_character_confidence():
-    assert formats.document_confidence([0.9, 0.42, 0.99]) == 0.42
-    assert formats.document_confidence([]) == 1.0
+def test_the_queue_key_is_the_lowest_character_confidence():
+    from core.predict import Tagged
+
+    assert Tagged("abc", ["O"] * 3, [], [0.9, 0.42, 0.99]).lowest_confidence == 0.42
+    assert Tagged("", [], [], []).lowest_confidence == 1.0
 
 
 def test_score_summary_reads_msra_micro_and_pd_time_f1():

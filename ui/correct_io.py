@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.corpora import read_pair
+from core.corpus_files import split_paths
 from storage import documents
 from ui import formats, shared
 
@@ -18,8 +19,7 @@ CORPORA = {"msra": "MSRA test", "pd": "People's Daily test"}
 
 
 def corpus_files(name: str) -> tuple[Path, Path]:
-    folder = shared.corpora_dir() / name
-    return folder / "test.txt", folder / "test_TAG.txt"
+    return split_paths(name, "test", shared.data_dir())
 
 
 @st.cache_data(show_spinner="Reading the corpus…")
@@ -46,7 +46,7 @@ def draw_from_corpus(db, version: dict, tagger) -> None:
         results = tagger.tag_texts(chosen)
     ids = documents.add_documents(db, [
         {"text": r.text, "source": f"corpus:{name}/test", "predicted_spans": [list(s) for s in r.spans],
-         "predicted_by": version["name"], "confidence": formats.document_confidence(r.char_confidence)}
+         "predicted_by": version["name"], "confidence": r.lowest_confidence}
         for r in results])
     st.success(f"Added {len(ids)} sentences from {CORPORA[name]} to the queue.")
 

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from core.corpora import Sentence, write_conll, write_jsonl_spans, write_pair
+from core.evaluation import micro_f1s, type_f1
 from core.labels import spans_to_tags
 
 TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI
@@ -70,25 +71,14 @@ def span_rows(text: str, spans) -> list[dict]:
     return [{"start": s, "end": e, "type": label, "text": text[s:e]} for s, e, label in spans]
 
 
-def document_confidence(char_confidence) -> float:
-    """The queue's sort key: the model's lowest confidence over every character of the text.
-
-    Lower than or equal to the lowest entity confidence, and it also catches the characters
-    the model tagged O without being sure (a missed name), which entity confidence cannot see.
-    """
-    return round(min(char_confidence), 6) if len(char_confidence) else 1.0
-
-
 def score_summary(scores) -> str | None:
     """'MSRA F1 86.3 · T F1 96.6' from a model's scores.json dict (msra micro F1, pd T F1)."""
-    if not isinstance(scores, dict):
-        return None
     parts = []
-    msra = (scores.get("msra") or {}).get("entities", {}).get("micro", {}).get("f1")
-    if isinstance(msra, (int, float)):
+    msra = micro_f1s(scores if isinstance(scores, dict) else None).get("msra")
+    if msra is not None:
         parts.append(f"MSRA F1 {100 * msra:.1f}")
-    time = (scores.get("pd") or {}).get("entities", {}).get("T", {}).get("f1")
-    if isinstance(time, (int, float)):
+    time = type_f1(scores, "pd", "T")
+    if time is not None:
         parts.append(f"T F1 {100 * time:.1f}")
     return " · ".join(parts) or None
 
@@ -132,3 +122,8 @@ def find_fragment(text: str, fragment: str, spans=()) -> list[int]:
     covered = {i for s, e, _ in spans for i in range(s, e)}
     return sorted(starts, key=lambda p: any(i in covered for i in range(p, p + end)))
 
+
+
+def percent(value) -> str:
+    """Every score and confidence the app shows: a percentage with one decimal ('86.3%'); '?' if unknown."""
+    return "?" if value is None else f"{100 * float(value):.1f}%"

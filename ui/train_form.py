@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.corpus_files import split_paths
+
 BUNDLED_CHOICES = {"msra + pd": ["msra", "pd"], "msra": ["msra"], "pd": ["pd"]}
 FOLDER_CHOICE = "a corpus folder…"
 CORRECTIONS_SHARE = 0.1  # repeated corrections should be about this share of the training sentences
@@ -16,8 +18,8 @@ def corpus_problems(folder) -> list[str]:
     folder = Path(folder)
     if not str(folder).strip() or not folder.is_dir():
         return [f"{folder} is not a folder"]
-    return [f"{folder / name} is missing" for split in ("train", "dev")
-            for name in (f"{split}.txt", f"{split}_TAG.txt") if not (folder / name).exists()]
+    return [f"{path} is missing" for split in ("train", "dev")
+            for path in split_paths(str(folder), split) if not path.exists()]
 
 
 def count_lines(path) -> int:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from core.evaluation import micro_f1s
+
 
 def _decoded(value):
     if isinstance(value, str):
@@ -20,16 +22,6 @@ def version_scores(version: dict) -> dict:
 
 def version_curves(version: dict) -> list:
     return _decoded(version.get("curves", version.get("curves_json"))) or []
-
-
-def micro_f1s(scores: dict) -> dict[str, float]:
-    """{corpus: micro entity F1} for the corpora a scores dict holds."""
-    out = {}
-    for corpus, result in sorted((scores or {}).items()):
-        f1 = ((result or {}).get("entities") or {}).get("micro", {}).get("f1") if isinstance(result, dict) else None
-        if isinstance(f1, (int, float)):
-            out[corpus] = float(f1)
-    return out
 
 
 def compare_scores(candidate: dict, reference: dict) -> tuple[bool | None, str]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.crf import PARAMETER_NAMES
 from core.model import CONFIG_FILE, WEIGHTS_FILE, read_json
 
-CRF_KEYS = ("crf.transitions", "crf.start_transitions", "crf.end_transitions")
+CRF_KEYS = tuple(f"crf.{name}" for name in PARAMETER_NAMES)  # NerModel keeps its CRF as .crf
 
 
 def crf_parameters(folder) -> dict | None:

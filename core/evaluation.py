@@ -1,6 +1,7 @@
-"""The Model screen's fixed sample: tag the first sentences of each bundled test split, score them.
+"""Scores of a model: tagging a fixed sample of each bundled test split, and reading the scores a
+model folder carries (its scores.json: {evaluation set: {token_accuracy, entities, confusion}}).
 
-Pure (no Streamlit): the page caches the result per model folder.
+This is the one reader of micro F1 out of a scores dict. Pure (no Streamlit): pages cache results.
 """
 from __future__ import annotations
 
@@ -40,6 +41,23 @@ def evaluate_sample(tagger, sample: dict[str, list]) -> dict:
         corpora[name] = report
         total = [[a + b for a, b in zip(x, y)] for x, y in zip(total, report["confusion"]["counts"])]
     return {"corpora": corpora, "confusion": {"tags": tags, "counts": total}}
+
+
+def micro_f1s(scores: dict | None) -> dict[str, float]:
+    """{evaluation set: micro entity F1} for the sets a scores dict holds."""
+    out = {}
+    for corpus, result in sorted((scores or {}).items()):
+        f1 = ((result or {}).get("entities") or {}).get("micro", {}).get("f1") if isinstance(result, dict) else None
+        if isinstance(f1, (int, float)):
+            out[corpus] = float(f1)
+    return out
+
+
+def type_f1(scores: dict | None, corpus: str, entity_type: str) -> float | None:
+    """One type's F1 on one evaluation set, None where it was not measured."""
+    result = (scores or {}).get(corpus) if isinstance(scores, dict) else None
+    f1 = ((result or {}).get("entities") or {}).get(entity_type, {}).get("f1") if isinstance(result, dict) else None
+    return float(f1) if isinstance(f1, (int, float)) else None
 
 
 def saved_confusion(scores: dict | None) -> dict | None:
