@@ -37,11 +37,12 @@ class Problem:
     n_tags: int
     unknown_tags: tuple[str, ...] = ()
     note: str = ""
+    column: int = 0  # 1-based position of the first unknown tag, 0 when none
 
     def __str__(self):
         text = f"line {self.line}: {self.n_chars} characters, {self.n_tags} tags"
         if self.unknown_tags:
-            text += f"; unknown tags {', '.join(self.unknown_tags)}"
+            text += f"; unknown tags {', '.join(self.unknown_tags)} (first at column {self.column})"
         return text + (f"; {self.note}" if self.note else "")
 
 
@@ -74,21 +75,55 @@ def _check_tag(tag: str, where: str) -> str:
     return tag
 
 
+def readable_file(path) -> Path:
+    """path, or ValueError saying what is wrong with it and what to do (the OSError would not)."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a file; pass a file")
+    return path
+
+
+def not_utf8(path, data: bytes, error: UnicodeDecodeError, line: int = 0, column: int = 0) -> str:
+    """The message for bytes that are not UTF-8: file, line and column of the first bad byte.
+
+    data is what error.object was decoded from, starting at line `line` (0: the file's start)
+    and `column` characters into it.
+    """
+    before = data[: error.start]
+    if line == 0:
+        line = before.count(b"\n") + 1
+        before = before[before.rfind(b"\n") + 1:]
+        column = 0
+    column += len(before.decode("utf-8", "replace")) + 1
+    return (f"{path}: line {line}, column {column}: not UTF-8 (byte 0x{data[error.start]:02x}); "
+            f"save the file as UTF-8")
+
+
 def _lines(path) -> list[str]:
     """Lines split at \\n only (str.splitlines would also split at U+2028 and friends)."""
-    text = Path(path).read_bytes().decode("utf-8")
+    data = readable_file(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(not_utf8(path, data, error)) from None
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
+def _underscore(tag: str) -> str:
+    """B-PER -> B_PER: both spellings are common in the wild, ours is the underscore."""
+    return f"{tag[0]}_{tag[2:]}" if tag[:2] in ("B-", "I-") else tag
+
+
 # ---- the seed's format: train.txt + train_TAG.txt ----------------------------------------
 def pair_lines(chars_path, tags_path, known_tags=None):
-    """Yields (line, chars, tags, problem); problem is None on a good line, chars/tags then set."""
-    try:
-        char_lines, tag_lines = _lines(chars_path), _lines(tags_path)
-    except UnicodeDecodeError as error:
-        yield 0, None, None, Problem(0, 0, 0, note=f"not UTF-8: {error}")
-        return
+    """Yields (line, chars, tags, problem); problem is None on a good line, chars/tags then set.
+
+    Tags spelt B-PER are read as B_PER. A file that cannot be read raises ValueError.
+    """
+    char_lines, tag_lines = _lines(chars_path), _lines(tags_path)
     for i, (char_line, tag_line) in enumerate(itertools.zip_longest(char_lines, tag_lines), 1):
         if char_line is None or tag_line is None:
             missing = tags_path if tag_line is None else chars_path
@@ -99,8 +134,9 @@ def pair_lines(chars_path, tags_path, known_tags=None):
         if char_line == tag_line == "":
             continue  # a blank line in both files is no sentence
         tokens = char_line.split(" ") if char_line else []
-        tags = tag_line.split(" ") if tag_line else []
+        tags = [_underscore(tag) for tag in tag_line.split(" ")] if tag_line else []
         unknown = tuple(sorted({t for t in tags if known_tags is not None and t not in known_tags}))
+        column = next((i for i, t in enumerate(tags, 1) if t in unknown), 0)
         notes = []
         try:
             chars = [_unescape(token) for token in tokens]
@@ -109,7 +145,7 @@ def pair_lines(chars_path, tags_path, known_tags=None):
         if "" in tags:
             notes.append("empty tag (two spaces in a row?)")
         if len(tokens) != len(tags) or unknown or notes:
-            yield i, None, None, Problem(i, len(tokens), len(tags), unknown, "; ".join(notes))
+            yield i, None, None, Problem(i, len(tokens), len(tags), unknown, "; ".join(notes), column)
         else:
             yield i, chars, tags, None
 
@@ -121,11 +157,14 @@ def check_pair(chars_path, tags_path, known_tags) -> list[Problem]:
 
 
 def read_pair(chars_path, tags_path, known_tags=None) -> list[Sentence]:
-    """Sentences of a chars/TAG pair; the first bad line raises ValueError."""
+    """Sentences of a chars/TAG pair; the first bad line raises ValueError saying what to do."""
     sentences = []
     for line, chars, tags, problem in pair_lines(chars_path, tags_path, known_tags):
         if problem is not None:
-            raise ValueError(f"{chars_path} / {tags_path}: {problem}")
+            if problem.unknown_tags:
+                raise ValueError(f"{tags_path}: {problem}; known tags: {' '.join(sorted(known_tags))}")
+            hint = "; give each character one tag" if problem.n_chars != problem.n_tags else ""
+            raise ValueError(f"{chars_path} / {tags_path}: {problem}{hint}")
         sentences.append(Sentence(chars, tags))
     return sentences
 

@@ -42,11 +42,27 @@ def test_pair_writes_one_token_per_character(tmp_path):
 def test_check_pair_reports_misaligned_line_and_unknown_tag(tmp_path):
     chars, tags = tmp_path / "a.txt", tmp_path / "a_TAG.txt"
     chars.write_text("北 京\n上 海 市\n天 津\n", encoding="utf-8")
-    tags.write_text("B_LOC I_LOC\nB_LOC I_LOC\nB-LOC I_LOC\n", encoding="utf-8")
+    tags.write_text("B_LOC I_LOC\nB_LOC I_LOC\nO B_FOO\n", encoding="utf-8")
     problems = check_pair(chars, tags, KNOWN)
-    assert [(p.line, p.n_chars, p.n_tags, p.unknown_tags) for p in problems] == [
-        (2, 3, 2, ()), (3, 2, 2, ("B-LOC",))]
+    assert [(p.line, p.n_chars, p.n_tags, p.unknown_tags, p.column) for p in problems] == [
+        (2, 3, 2, (), 0), (3, 2, 2, ("B_FOO",), 2)]
     with pytest.raises(ValueError, match=r"line 2: 3 characters, 2 tags"):
+        read_pair(chars, tags)
+
+
+def test_dash_tags_read_as_underscore_tags(tmp_path):
+    chars, tags = tmp_path / "a.txt", tmp_path / "a_TAG.txt"
+    chars.write_text("天 津 市\n", encoding="utf-8")
+    tags.write_text("B-LOC I-LOC O\n", encoding="utf-8")
+    assert check_pair(chars, tags, KNOWN) == []
+    assert read_pair(chars, tags, KNOWN)[0].tags == ["B_LOC", "I_LOC", "O"]
+
+
+def test_non_utf8_names_file_line_and_column(tmp_path):
+    chars, tags = tmp_path / "a.txt", tmp_path / "a_TAG.txt"
+    chars.write_bytes("北 京\n天 \xff\n".encode("utf-8").replace(b"\xc3\xbf", b"\xff"))
+    tags.write_text("B_LOC I_LOC\nB_LOC I_LOC\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"a\.txt: line 2, column 3: not UTF-8 \(byte 0xff\)"):
         read_pair(chars, tags)
 
 
