@@ -65,14 +65,18 @@ def model_folder(version: dict) -> str:
 
 
 def active_version(db) -> dict:
-    """The version marked active; on a fresh database the bundled model becomes that version.
-
-    Model folders built beside it under models/ (the fast variant) are offered as versions too."""
+    """The version marked active; on a fresh database the bundled model becomes that version."""
     from storage import versions
 
-    active = versions.active_version(db) or versions.ensure_default_version(db, str(fallback_model_path()))
+    return versions.active_version(db) or versions.ensure_default_version(db, str(fallback_model_path()))
+
+
+def offer_model_folders(db) -> None:
+    """Register the model folders built beside the bundled one under models/ (the fast variant) as
+    versions; a read, no write lock, when there is nothing new (app.py calls it on every page run)."""
+    from storage import versions
+
     versions.register_model_folders(db, fallback_model_path().parent)
-    return active
 
 
 def active_tagger(db):
@@ -151,6 +155,7 @@ def draw_sidebar() -> None:
     with st.sidebar:
         try:
             version = active_version(db)
+            offer_model_folders(db)
         except ValueError as error:  # no model folder: say so on every page instead of failing
             st.error(f"No model to tag with: {error}")
             version = None
