@@ -22,7 +22,8 @@ import torch
 
 from core.atomic import write_folder
 from core.labels import DEFAULT_TAGS
-from core.model import (CONFIG_FILE, CURVES_FILE, HEADS, INITS, SCORES_FILE, TRAINING_FILE, NerConfig,
+from core.lac import LAC_FOLDER, is_lac_folder
+from core.model import (CONFIG_FILE, CURVES_FILE, HEADS, INITS, SCORES_FILE, STACKS, TRAINING_FILE, NerConfig,
                         build_model, keep_first_layers, load_model, read_json)
 from core.train import TrainSettings, TrainState, evaluate, train
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
@@ -43,7 +44,8 @@ class RunOptions:
     data_dir: str = "data"
     corrections: str | None = None  # JSON-lines file of corrected documents (text + spans)
     corrections_repeat: int = 5  # times each correction is repeated, so a few hundred matter
-    encoder: str = BUNDLED_ENCODER
+    encoder: str = BUNDLED_ENCODER  # or "lac": LAC's embedding + BiGRU alone (data/encoders/lac)
+    stack: str | None = None  # "lac": LAC's BiGRU features beside the transformer's, per character
     init_from: str | None = None  # fine-tune this model folder (its curves are kept)
     head: str = "crf"
     layers: int | None = None  # first N encoder layers; with init_from, cuts that model to N
@@ -64,12 +66,15 @@ class RunOptions:
 
 
 # ---- the command line: every default comes from RunOptions and TrainSettings ------------------
-_CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES}
+_CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES, "stack": [s for s in STACKS if s]}
 _HELP = {
     "out": "model folder to write (the best epoch)", "data": "comma-separated corpora: msra, pd, or corpus folders",
     "corrections": "JSON-lines file of corrected documents (text + spans)",
     "corrections_repeat": "times each correction is repeated, so a few hundred matter",
-    "encoder": "encoder folder (bundled or any Hugging Face one)",
+    "encoder": "encoder folder (bundled or any Hugging Face one), or lac: Baidu LAC's embedding + BiGRU "
+               "(converted by prepare into data/encoders/lac)",
+    "stack": "lac: stack LAC's 256-d BiGRU output beside the encoder's vector, per character",
+    "lac_lr": "learning rate of LAC's BiGRU (0: frozen)", "lac_embedding_lr": "of LAC's embedding (0: frozen)",
     "init_from": "start from this model folder's weights (fine-tuning; its curves are kept)",
     "layers": "first N encoder layers (default: all); with --init-from, cuts that model to N",
     "train_limit": "first N sentences of each corpus (quick runs)", "no_test": "skip the final test-set scores",
@@ -77,7 +82,7 @@ _HELP = {
     "time_budget": "minutes; the schedule shrinks to fit",
 }
 _SETTINGS_FLAGS = ("epochs", "batch_size", "lr", "head_lr_multiplier", "classifier_lr_multiplier",
-                   "warmup_fraction", "patience", "max_steps", "seed")
+                   "warmup_fraction", "patience", "max_steps", "seed", "lac_lr", "lac_embedding_lr")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -269,7 +274,11 @@ def _starting_point(options: RunOptions):
         if options.layers is not None and options.layers != model.config.num_layers:
             keep_first_layers(model, options.layers)  # a smaller variant: its curves start afresh
         return model, None, None
-    config = NerConfig(tags=list(DEFAULT_TAGS), head=options.head, num_layers=options.layers, init=options.init)
+    if options.encoder == "lac" or is_lac_folder(options.encoder):
+        config = NerConfig(tags=list(DEFAULT_TAGS), head=options.head, encoder_type="lac")
+        return build_model(None, config, LAC_FOLDER if options.encoder == "lac" else options.encoder), None, None
+    config = NerConfig(tags=list(DEFAULT_TAGS), head=options.head, num_layers=options.layers, init=options.init,
+                       stack=options.stack)
     return build_model(options.encoder, config), None, None
 
 
