@@ -15,49 +15,52 @@ def _tagger(model_dir, device, batch_size):
     from core.model import is_model_folder
 
     if not is_model_folder(model_dir):
-        raise SystemExit(f"error: {model_dir} is not a model folder (no config.json); pass --model DIR")
-    return Tagger.from_folder(model_dir, device=device, batch_size=batch_size)
+        raise ValueError(f"{model_dir}: not a model folder (no config.json); pass --model DIR")
+    try:
+        return Tagger.from_folder(model_dir, device=device, batch_size=batch_size)
+    except (OSError, KeyError, RuntimeError, ValueError) as error:  # a broken or foreign folder
+        raise ValueError(f"{model_dir}: not a usable model folder ({type(error).__name__}: {error}); "
+                         f"pass --model DIR") from None
 
 
-def _progress_bar(total: int | None, quiet: bool):
+def _progress_bar(total: int | None, quiet: bool, unit: str = "char"):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="char", unit_scale=True, disable=quiet, dynamic_ncols=True)
+    return tqdm(total=total, unit=unit, unit_scale=True, disable=quiet, dynamic_ncols=True)
 
 
 def cmd_tag(args) -> int:
-    from core.corpora import read_chars, write_tags
+    from core.stream import input_file, output_file, tag_file
 
-    path = Path(args.input)
-    if not path.exists():
-        raise SystemExit(f"error: {path} does not exist")
-    if args.text:
-        texts = path.read_text(encoding="utf-8").split("\n")
-        if texts and texts[-1] == "":
-            texts.pop()
-        texts = [t.removesuffix("\r") for t in texts]
-    else:
-        texts = read_chars(path)
+    source = input_file(args.input)
+    output = output_file(args.output, [source])  # before the model loads: a bad -o costs nothing
     tagger = _tagger(args.model, args.device, args.batch_size)
-    with _progress_bar(sum(len(t) for t in texts), args.quiet) as bar:
-        results = tagger.tag_texts(texts, progress=bar.update)
-    write_tags([r.tags for r in results], args.output)
+    with _progress_bar(source.stat().st_size, args.quiet, unit="B") as bar:  # bytes: known without a pass
+        counts = tag_file(tagger, source, output, tokens=not args.text, progress=bar.update)
     if not args.quiet:
-        entities = sum(len(r.entities) for r in results)
-        print(f"{len(results)} lines, {sum(len(t) for t in texts)} characters, {entities} entities -> {args.output}",
-              file=sys.stderr)
+        print(f"{counts['lines']} lines, {counts['characters']} characters, {counts['entities']} entities "
+              f"-> {output}", file=sys.stderr)
     return 0
 
 
 def cmd_check(args) -> int:
-    from core.corpora import check_pair
-    from core.labels import DEFAULT_TAGS
+    from core.corpora import pair_lines
+    from core.labels import DEFAULT_TAGS, bio_problems
+    from core.stream import input_file
 
-    problems = check_pair(args.chars, args.tags, set(DEFAULT_TAGS))
-    for problem in problems:
-        print(f"{args.chars}: {problem}")
+    known, problems, broken = set(DEFAULT_TAGS), 0, []
+    for line, _, tags, problem in pair_lines(input_file(args.chars), input_file(args.tags), known):
+        if problem is not None:
+            print(f"{args.chars} / {args.tags}: {problem}")
+            problems += 1
+        elif bio_problems(tags):
+            broken.append(line)
+    if broken:
+        print(f"note: {len(broken)} line(s) have an I_ tag without its B_ (first: line {broken[0]}); "
+              f"eval and the importer read it as B_", file=sys.stderr)
     if problems:
-        print(f"{len(problems)} bad line(s)", file=sys.stderr)
+        print(f"{problems} bad line(s); known tags: {' '.join(DEFAULT_TAGS)} (B-PER is read as B_PER)",
+              file=sys.stderr)
         return 1
     print("ok: every line has as many tags as characters and every tag is known")
     return 0
@@ -81,6 +84,33 @@ def _eval_sentences(args):
     return read_pair(args.chars, args.tags)
 
 
+def _checked_gold(args, sentences, model_tags):
+    """Refuse a gold tag of a type neither the studio nor the model knows; repair orphan I_ tags, saying so."""
+    from core.corpora import Sentence, pair_lines
+    from core.labels import DEFAULT_TAGS, bio_problems, make_tags, repair_bio
+
+    if not sentences:
+        raise ValueError(f"{args.chars or args.spans}: no sentences; nothing to evaluate")
+    ignored = args.ignore.split(",") if args.ignore else []
+    known = set(DEFAULT_TAGS) | set(model_tags) | set(make_tags(ignored))
+    if args.tags is not None:  # a chars/TAG pair: name lines as they are numbered in the file
+        rows = ((f"{args.tags}: line {line}", tags) for line, _, tags, problem in pair_lines(args.chars, args.tags)
+                if problem is None)
+    else:
+        rows = ((f"{args.spans or args.chars}: sentence {i}", s.tags) for i, s in enumerate(sentences, 1))
+    broken = []
+    for where, tags in rows:
+        for column, tag in enumerate(tags, 1):
+            if tag not in known:
+                raise ValueError(f"{where}, column {column}: unknown tag {tag!r}; known tags: "
+                                 f"{' '.join(sorted(known))}; fix the tag, or --ignore its type")
+        broken += [f"{where}, column {bio_problems(tags)[0] + 1}"] if bio_problems(tags) else []
+    if broken:
+        print(f"note: {len(broken)} gold line(s) have an I_ tag without its B_ (first: {broken[0]}); "
+              f"each is read as B_, the start of an entity, as seqeval does", file=sys.stderr)
+    return [Sentence(s.chars, repair_bio(s.tags)) for s in sentences]
+
+
 def cmd_eval(args) -> int:
     from core.metrics import drop_types, evaluate_tags, missed_entity_kinds
 
@@ -88,6 +118,7 @@ def cmd_eval(args) -> int:
     if args.limit:
         sentences = sentences[: args.limit]
     tagger = _tagger(args.model, args.device, args.batch_size)
+    sentences = _checked_gold(args, sentences, tagger.model.tags)
     with _progress_bar(sum(len(s.chars) for s in sentences), args.quiet or args.json) as bar:
         results = tagger.tag_texts([s.chars for s in sentences], progress=bar.update)
     ignore = set(args.ignore.split(",")) if args.ignore else set()
@@ -211,7 +242,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # bad input: one line that names it, no traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
 
