@@ -230,7 +230,11 @@ with history_tab:
         chosen = next(h for h in saved if h["id"] == old)
         st.html(highlight.highlight_html(text, chosen["spans"]))
         if st.button("Restore this version", key=f"correct_restore_{doc_id}"):
-            revision = documents.restore(db, doc_id, old, who)
+            try:  # the same check as Save: another tab's newer save is shown, never replaced
+                revision = documents.restore(db, doc_id, old, who, base_revision=work["base"])
+            except documents.ConflictError as conflict:
+                st.session_state[f"correct_conflict_{doc_id}"] = conflict.current_revision
+                st.rerun()
             reload(doc_id)
             st.session_state["correct_flash"] = ("success", f"Restored revision {old} as revision {revision}.")
             st.rerun()

@@ -182,15 +182,24 @@ def history(db: sqlite_utils.Database, document_id: int) -> list[dict]:
     return [{**decode(row), "number": number} for number, row in enumerate(rows, 1)]
 
 
-def restore(db: sqlite_utils.Database, document_id: int, correction_id: int, annotator: str) -> int:
-    """Undo: append a copy of an older correction as the newest (itself undoable the same way)."""
+def restore(db: sqlite_utils.Database, document_id: int, correction_id: int, annotator: str, *,
+            base_revision) -> int:
+    """Undo: append a copy of an older correction as the newest (itself undoable the same way).
+
+    base_revision is the revision the editor showed, checked as save_correction checks it:
+    restoring must not silently replace what another tab saved meanwhile (ConflictError).
+    Required, so that no caller can skip the check by leaving it out.
+    """
     with write_transaction(db):
         old = one(db, "SELECT * FROM corrections WHERE id = ? AND document_id = ?", [correction_id, document_id])
         if old is None:
             raise KeyError(f"document {document_id} has no correction {correction_id}")
         number = one(db, "SELECT COUNT(*) AS n FROM corrections WHERE document_id = ? AND id <= ?",
                      [document_id, correction_id])["n"]
-        current = get_document(db, document_id)["revision"]
+        doc = get_document(db, document_id)
+        current = doc["revision"]
+        if base_revision != current:
+            raise ConflictError(document_id, base_revision, current, doc["spans"])
         return _append_correction(db, document_id, json.loads(old["spans_json"]), annotator, old["model_version"],
                                   f"restored revision {number}", current)
 

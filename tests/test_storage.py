@@ -78,9 +78,9 @@ def test_history_is_append_only_and_restore_undoes(db):
     document_id = add_document(db, "张三在北京工作", "test", predicted_spans=[[0, 2, "PER"]])
     first = save_correction(db, document_id, [[0, 2, "PER"], [3, 5, "LOC"]], "ann")
     second = save_correction(db, document_id, [[3, 5, "ORG"]], "ann", base_revision=first)
-    undo = restore(db, document_id, first, "ann")
+    undo = restore(db, document_id, first, "ann", base_revision=second)
     assert get_document(db, document_id)["spans"] == [[0, 2, "PER"], [3, 5, "LOC"]]
-    redo = restore(db, document_id, second, "ann")  # the undo itself can be undone
+    redo = restore(db, document_id, second, "ann", base_revision=undo)  # the undo itself can be undone
     rows = history(db, document_id)
     assert [row["id"] for row in rows] == [first, second, undo, redo]
     assert [row["base_correction_id"] for row in rows] == [None, first, second, undo]
@@ -91,6 +91,18 @@ def test_history_is_append_only_and_restore_undoes(db):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("DELETE FROM corrections")
     assert len(history(db, document_id)) == 4
+
+
+def test_restore_from_a_stale_revision_is_a_conflict_and_saves_nothing(db):
+    document_id = add_document(db, "张三在北京工作", "test")
+    first = save_correction(db, document_id, [[0, 2, "PER"]], "ann")
+    theirs = save_correction(db, document_id, [[3, 5, "LOC"]], "other tab", base_revision=first)
+    with pytest.raises(ConflictError) as raised:  # this tab still shows `first`
+        restore(db, document_id, first, "ann", base_revision=first)
+    assert raised.value.current_revision == theirs
+    assert [row["id"] for row in history(db, document_id)] == [first, theirs]
+    with pytest.raises(TypeError):  # the check cannot be skipped by leaving the base out
+        restore(db, document_id, first, "ann")
 
 
 def test_second_tab_gets_conflict_and_nothing_is_lost(db):

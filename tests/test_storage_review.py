@@ -77,7 +77,7 @@ def test_revisions_are_numbered_within_each_document(db):
     save_correction(db, second, [], "ada")  # takes correction id 1
     one = save_correction(db, first, [[0, 2, "PER"]], "ada")
     two = save_correction(db, first, [], "ada", base_revision=one)
-    restore(db, first, one, "ada")
+    restore(db, first, one, "ada", base_revision=two)
     assert [(h["id"], h["number"]) for h in history(db, first)] == [(one, 1), (two, 2), (4, 3)]
     assert history(db, first)[-1]["note"] == "restored revision 1"
     assert get_document(db, first)["revision_number"] == 3
