@@ -8,6 +8,7 @@ import streamlit as st
 from core.labels import ENTITY_TYPES, TYPE_NAMES
 from storage import documents
 from ui import correct_io, formats, highlight, shared
+from ui.plain import md
 
 ORDERS = {"confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
 STATUS_FILTERS = {"new": "to review", None: "all", "corrected": "corrected"}
@@ -23,7 +24,7 @@ def forget_annotator() -> None:
 
 
 head = st.columns([4, 1])
-head[0].caption(f"Annotating as **{who}** · new sentences are tagged by `{version['name']}`")
+head[0].caption(f"Annotating as **{md(who)}** · new sentences are tagged by {md(version['name'])}")
 head[1].button("Not you?", key="correct_change_name", on_click=forget_annotator, type="tertiary")
 
 with st.expander("Add documents to the queue", expanded=False):
@@ -108,7 +109,7 @@ def save(spans, base, note=None) -> None:
     st.session_state["correct_flash"] = ("success", f"Saved document #{doc_id} as revision {revision}.")
 
 
-st.caption(f"Source: {doc['source'] or '?'} · predicted by {doc.get('predicted_by') or '?'} · "
+st.caption(f"Source: {md(doc['source'] or '?')} · predicted by {md(doc.get('predicted_by') or '?')} · "
            f"{'revision ' + str(work['base']) if work['base'] else 'not corrected yet'} · {len(text):,} characters")
 st.html(highlight.legend_html(ENTITY_TYPES))
 with st.container(height=320 if len(text) > 1200 else "content", border=True):
@@ -122,7 +123,7 @@ conflict = st.session_state.get(f"correct_conflict_{doc_id}")
 if conflict is not None:
     theirs = documents.get_document(db, doc_id)
     latest = documents.history(db, doc_id)[-1]
-    st.error(f"Not saved: {latest['annotator']} saved this document as revision {theirs['revision']} at "
+    st.error(f"Not saved: {md(latest['annotator'])} saved this document as revision {theirs['revision']} at "
              f"{latest['created_at']} after you opened it. Your spans are still here; compare and choose.")
     st.markdown("**Their version**")
     st.html(highlight.highlight_html(text, theirs["spans"]))

@@ -143,7 +143,7 @@ def test_importing_a_pair_refuses_bad_lines_by_number_and_repairs_orphan_i_tags(
     run(at)
     assert "Imported 2 document(s)" in at.success[0].value
     assert "line 2: 2 characters, 1 tags" in at.warning[0].value
-    assert "line 3" in at.info[0].value and "read as B_" in at.info[0].value
+    assert "line 3" in at.info[0].value and r"read as B\_" in at.info[0].value  # quoted lines: text, not Markdown
     texts = {d["text"]: d["spans"] for d in documents.corrected_documents(db)}
     assert texts == {"张三在上海": [[0, 2, "PER"], [3, 5, "LOC"]], "北京": [[0, 2, "LOC"]]}
 

@@ -14,6 +14,7 @@ from core.corpora import read_pair
 from core.corpus_files import split_paths
 from storage import documents
 from ui import formats, shared
+from ui.plain import md
 
 CORPORA = {"msra": "MSRA test", "pd": "People's Daily test"}
 
@@ -62,11 +63,11 @@ def _show_import(result: dict) -> None:
     notices = result.get("repaired") or []
     if notices:
         st.info("Repaired BIO (an I_ tag without its B_ was read as the start of an entity):\n\n"
-                + "\n".join(f"- {notice}" for notice in notices))
+                + "\n".join(f"- {md(notice)}" for notice in notices))
     refused = result.get("refused") or []
-    if refused:
+    if refused:  # a refused line quotes the file, whose text is not ours to render as Markdown
         st.warning(f"Refused {len(refused)} line(s); the rest were imported:\n\n"
-                   + "\n".join(f"- {line}" for line in refused))
+                   + "\n".join(f"- {md(line)}" for line in refused))
 
 
 def import_files(db) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.formats import score_summary
+from ui.plain import md
 from ui.versions import version_scores
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +117,7 @@ def exported(write, db, *names) -> list[bytes]:
 
 def _job_line(job: dict) -> str:
     name = (job.get("params") or {}).get("name") or f"job {job.get('id', '?')}"
-    return f"**Training {name}** · {job.get('state', '?')}"
+    return f"**Training {md(name)}** · {job.get('state', '?')}"
 
 
 def _job_fraction(job: dict) -> float | None:
@@ -160,7 +161,7 @@ def draw_sidebar() -> None:
             st.error(f"No model to tag with: {error}")
             version = None
         if version:
-            st.markdown(f"**Model in use:** `{version['name']}`")
+            st.markdown(f"**Model in use:** {md(version['name'])}")  # a folder's name: text, not Markdown
             st.caption(scores_caption(version) or "scores not measured yet")
         try:
             running = _running_jobs(db)
