@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from storage.db import connect
-from storage.documents import snapshot_corrections
+from storage.snapshots import REVIEWED, write_snapshot
 from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, create_job, fail_vanished, get_job, queued_since,
                           record_event, running_jobs, set_process, update_job)
 from storage.versions import find_version
@@ -34,10 +34,13 @@ LAUNCH_GRACE_S = 60  # a queued job without a process after this long was never 
 TRAIN_PARAMS = ("data", "data_dir", "corrections_repeat", "encoder", "init_from", "head", "layers", "init",
                 "epochs", "batch_size", "lr", "head_lr_multiplier", "warmup_fraction",
                 "classifier_lr_multiplier", "time_budget", "patience", "max_steps", "train_limit",
-                "dev_limit", "test_limit", "no_test", "seed", "device", "save_dtype")
-# Read here, not passed on: use_corrections snapshots the corrected documents for the job;
-# name is the new version's name and folder (default: v<job id>-<date>-<time>).
-STUDIO_PARAMS = ("use_corrections", "name")
+                "dev_limit", "test_limit", "no_test", "seed", "device", "save_dtype", "replay")
+# Read here, not passed on: use_corrections snapshots the reviewed documents for the job (and the
+# imported suggestions too with include_imported); heldout_every holds every n-th of them out
+# (scored, never trained on); name is the new version's name and folder (default:
+# v<job id>-<date>-<time>); parent names the version init_from is (the lineage).
+STUDIO_PARAMS = ("use_corrections", "include_imported", "heldout_every", "name", "parent")
+MIN_HELDOUT = 5  # fewer held-out documents are too few to score: the fixed set alone judges the version
 _NAME = re.compile(r"\w[\w.-]*")
 
 _processes: dict[int, subprocess.Popen] = {}  # pid -> the Popen we started: polling it reaps the child
@@ -87,15 +90,17 @@ def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
         name = name or f"v{job_id}-{time.strftime('%Y%m%d-%H%M%S')}"
         folder = job_dir(root, job_id)
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in ("log.txt", "progress.jsonl", "corrections.jsonl"):  # a job of an older, deleted database
+        for stale in ("log.txt", "progress.jsonl", "corrections.jsonl", "heldout.jsonl"):  # an older, deleted database's job
             (folder / stale).unlink(missing_ok=True)
         argv = [sys.executable, str(TRAIN_SCRIPT), "--out", str(root / "data" / "models" / name),
                 "--db", str(db_path), "--job-id", str(job_id), "--progress", str(folder / "progress.jsonl"),
                 "--quiet", *flags]
         recorded = {**params, "name": name}
         if params.get("use_corrections"):
-            recorded["corrections_count"] = snapshot_corrections(db, folder / "corrections.jsonl")
+            recorded.update(_snapshot(db, folder, params))
             argv += ["--corrections", str(folder / "corrections.jsonl")]
+            if recorded["heldout_count"]:
+                argv += ["--heldout", str(folder / "heldout.jsonl")]
         log_path = folder / "log.txt"
         update_job(db, job_id, params=recorded, log_path=str(log_path), command=shlex.join(argv))
         with open(log_path, "wb") as log:
@@ -111,6 +116,21 @@ def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
         raise
     finally:
         db.close()
+
+
+def _snapshot(db, folder: Path, params: dict) -> dict:
+    """Write the job's corrections (and held-out) files; what the job's row records of them."""
+    statuses = ("corrected", "imported") if params.get("include_imported") else REVIEWED
+    every = int(params.get("heldout_every") or 0)
+    written = write_snapshot(db, folder / "corrections.jsonl", folder / "heldout.jsonl" if every else None,
+                             every, statuses)
+    recorded = {"corrections_count": written["train"], "corrections_seen": written["seen"],
+                "heldout_count": written["heldout"], "heldout_ids": written["heldout_ids"]}
+    if every and written["heldout"] < MIN_HELDOUT:
+        recorded["heldout_note"] = (f"only {written['heldout']} held-out document(s), too few to score: the "
+                                    "version is judged on the fixed evaluation set alone")
+        recorded["heldout_count"] = 0
+    return recorded
 
 
 def _check_name(db, name: str, root: Path) -> None:

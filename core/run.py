@@ -10,11 +10,12 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -25,10 +26,11 @@ from core.labels import DEFAULT_TAGS
 from core.lac import LAC_FOLDER, is_lac_folder
 from core.model import (CONFIG_FILE, CURVES_FILE, HEADS, INITS, SCORES_FILE, STACKS, TRAINING_FILE, NerConfig,
                         build_model, keep_first_layers, load_model, read_json)
-from core.train import TrainSettings, TrainState, evaluate, train
+from core.train import SAVE_SECONDS, TrainSettings, TrainState, evaluate, train
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
 
 BUNDLED_ENCODER = "data/encoders/e5-small"
+HELDOUT = "heldout"  # the scores' name for the user's held-out corrected documents
 SAVE_DTYPES = ("float32", "float16")
 RESUME_SUFFIX = ".resume"  # OUT.resume: the model and optimizer after the last finished epoch
 
@@ -44,6 +46,10 @@ class RunOptions:
     data_dir: str = "data"
     corrections: str | None = None  # JSON-lines file of corrected documents (text + spans)
     corrections_repeat: int = 5  # times each correction is repeated, so a few hundred matter
+    # A random sample of N training sentences a corpus instead of all of them: fine-tuning on
+    # corrections replays that much of the corpora so the model does not forget what it knew.
+    replay: int | None = None
+    heldout: str | None = None  # JSON-lines of corrected documents never trained on, scored as "heldout"
     encoder: str = BUNDLED_ENCODER  # or "lac": LAC's embedding + BiGRU alone (data/encoders/lac)
     stack: str | None = None  # "lac": LAC's BiGRU features beside the transformer's, per character
     init_from: str | None = None  # fine-tune this model folder (its curves are kept)
@@ -71,6 +77,9 @@ _HELP = {
     "out": "model folder to write (the best epoch)", "data": "comma-separated corpora: msra, pd, or corpus folders",
     "corrections": "JSON-lines file of corrected documents (text + spans)",
     "corrections_repeat": "times each correction is repeated, so a few hundred matter",
+    "replay": "train on a random sample of N sentences of each corpus (fine-tuning on corrections)",
+    "heldout": "JSON-lines of corrected documents never trained on, scored at the end as 'heldout'",
+    "test_limit": "score the first N sentences of each test set (a fixed sample)",
     "encoder": "encoder folder (bundled or any Hugging Face one), or lac: Baidu LAC's embedding + BiGRU "
                "(converted by prepare into data/encoders/lac)",
     "stack": "lac: stack LAC's 256-d BiGRU output beside the encoder's vector, per character",
@@ -151,6 +160,10 @@ class ProgressBar:
         kind = event["event"]
         if kind == "start":
             self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True)
+        elif kind == "step" and event.get("phase", "training") != "training":
+            what = f"evaluating {event['set']} ({event['index']} of {event['of']})" if event["phase"] == "evaluating" \
+                else event["phase"]
+            (self.bar.set_description_str if self.bar else print)(what)
         elif kind == "step" and self.bar is not None:
             self.bar.total = event["total_steps"]  # a time budget may shrink the plan
             self.bar.n = event["step"]
@@ -184,7 +197,10 @@ def load_data(options: RunOptions):
     corpora = [name for name in options.data.split(",") if name]
     train_examples, dev_examples, tests = [], [], {}
     for name in corpora:
-        train_examples += load_split(name, "train", options.data_dir, options.train_limit)
+        corpus_train = load_split(name, "train", options.data_dir, options.train_limit)
+        if options.replay is not None and options.replay < len(corpus_train):
+            corpus_train = random.Random(options.settings.seed).sample(corpus_train, options.replay)
+        train_examples += corpus_train
         dev_examples += load_split(name, "dev", options.data_dir, options.dev_limit)
         if not options.no_test:
             tests[Path(name).name] = load_split(name, "test", options.data_dir, options.test_limit)
@@ -195,7 +211,24 @@ def load_data(options: RunOptions):
                 tests[name] = load_split(name, "test", options.data_dir, options.test_limit)
     if options.corrections:
         train_examples += load_corrections(options.corrections) * options.corrections_repeat
+    if options.heldout and not options.no_test:
+        tests[HELDOUT] = load_corrections(options.heldout)
     return train_examples, dev_examples, tests
+
+
+def score_sets(model, tests: dict, emit: Sink = lambda event: None) -> dict:
+    """{set: evaluate() result without the loss}; a progress event ("evaluating", set i of n, ETA
+    from the characters scored so far) before each set."""
+    scores, started, done_chars = {}, time.time(), 0
+    total_chars = sum(len(ex.chars) for examples in tests.values() for ex in examples)
+    for index, (name, examples) in enumerate(tests.items(), 1):
+        rate = (time.time() - started) / done_chars if done_chars else None
+        emit({"event": "step", "phase": "evaluating", "set": name, "index": index, "of": len(tests),
+              "eta_s": rate * (total_chars - done_chars) + SAVE_SECONDS if rate else None})
+        scores[name] = evaluate(model, examples)
+        scores[name].pop("loss", None)
+        done_chars += sum(len(ex.chars) for ex in examples)
+    return scores
 
 
 def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = None) -> int:
@@ -215,8 +248,12 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
             sink(event)
 
     out = Path(options.out)
+    run_started = time.time()
     try:
         train_examples, dev_examples, tests = load_data(options)
+        # The time budget keeps room for scoring the test sets after training.
+        settings = replace(options.settings, after_training_chars=sum(len(ex.chars) for examples in tests.values()
+                                                                      for ex in examples))
         model, state, optimizer_state = _starting_point(options)
         if state is not None:
             emit({"event": "resumed", "epoch": state.epoch, "step": state.step})
@@ -225,16 +262,23 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
                     "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
                     else platform.processor() or platform.machine(),
                     "world_size": world, "torch": torch.__version__, "train_sentences": len(train_examples),
-                    "dev_sentences": len(dev_examples), "settings": asdict(options.settings)}
+                    "dev_sentences": len(dev_examples), "settings": asdict(settings),
+                    "init_from": str(Path(options.init_from).resolve()) if options.init_from else None}
         if state is None:
             state = TrainState(history=_earlier_curves(options.init_from, model))
+            if options.init_from and tests:
+                # The parent's scores on the very same sets (a fixed sample, the held-out corrections):
+                # what the new version is compared with before anyone promotes it.
+                run_info["before"] = score_sets(model, tests, emit)
+        if settings.time_budget_s:  # loading and scoring the parent came out of the same budget
+            settings = replace(settings, time_budget_s=settings.time_budget_s - (time.time() - run_started))
 
         def checkpoint(state_now: TrainState, optimizer_now: dict) -> None:
             if rank == 0:
                 _save_resume_point(model, state_now, optimizer_now, options.resume_dir)
 
         best_saved = False
-        for event in train(model, train_examples, dev_examples, options.settings, state, optimizer_state, checkpoint):
+        for event in train(model, train_examples, dev_examples, settings, state, optimizer_state, checkpoint):
             emit(event)
             if event["event"] == "epoch" and event["is_best"] and rank == 0:
                 _save_model(model, out, options, state.history, run_info)
@@ -246,9 +290,8 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
             if not best_saved and not out.exists():
                 _save_model(model, out, options, state.history, run_info)
             best = load_model(out, device=device)
-            scores = {name: evaluate(best, examples) for name, examples in tests.items()}
-            for result in scores.values():
-                result.pop("loss", None)
+            scores = score_sets(best, tests, emit)
+            emit({"event": "step", "phase": "saving", "eta_s": SAVE_SECONDS / 2})
             _save_model(best, out, options, state.history, run_info, scores=scores)
             emit({"event": "finished", "model": str(out), "scores": scores})
             shutil.rmtree(options.resume_dir, ignore_errors=True)

@@ -50,6 +50,9 @@ class TrainSettings:
     log_every: int = 20
     max_steps: int | None = None  # cap for tests and benchmarks
     time_budget_s: float | None = None  # shrink the schedule to what fits, measured after a few steps
+    # Characters the caller scores after training (the fixed evaluation set, held-out corrections):
+    # the time budget keeps room for them, and the ETA counts them.
+    after_training_chars: int = 0
     amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
 
 
@@ -236,6 +239,8 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
         runner = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     started = time.time()
     first_step = state.step
+    dev_chars = sum(len(ex.chars) for ex in dev_examples)
+    seconds_per_step, reserve = 0.0, 0.0
     yield {"event": "start", "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
            "sentences": len(train_examples), "world_size": world, "settings": asdict(settings)}
     while state.epoch < settings.epochs and state.step < total_steps:
@@ -259,22 +264,26 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
             scheduler.step()
             state.step += 1
             if state.step == first_step + 20:
-                warm_step, warm_time = state.step, time.time()  # speed is measured after warm-up
-            if settings.time_budget_s and state.step > first_step + 20 and (state.step - first_step) % 100 == 0:
-                total_steps = _fit_to_budget(settings, state.step, total_steps, steps_per_epoch,
-                                             (time.time() - warm_time) / (state.step - warm_step),
-                                             time.time() - started)
-                schedule.total = total_steps
+                warm_step, warm_time, warm_chars = state.step, time.time(), 0  # speed is measured after warm-up
+            elif state.step > first_step + 20:
+                warm_chars += int(mask.sum())
+                seconds_per_step = (time.time() - warm_time) / (state.step - warm_step)
+                reserve = _reserve_s(settings, dev_chars, state.epoch, (time.time() - warm_time) / max(warm_chars, 1))
+                if settings.time_budget_s and (state.step - first_step) % 100 == 0:
+                    total_steps = _fit_to_budget(settings, state.step, total_steps, steps_per_epoch,
+                                                 seconds_per_step, time.time() - started, reserve)
+                    schedule.total = total_steps
             epoch_loss += loss.item() * len(batch)
             epoch_count += len(batch)
             if state.step % settings.log_every == 0 or state.step == total_steps:
-                yield {"event": "step", "epoch": state.epoch + 1, "step": state.step, "total_steps": total_steps,
-                       "loss": loss.item(), "lr": scheduler.get_last_lr()[0],
-                       "tokens": int(mask.sum()), "seconds": time.time() - started}
+                eta = (total_steps - state.step) * seconds_per_step + reserve if state.step > first_step + 20 else None
+                yield {"event": "step", "phase": "training", "epoch": state.epoch + 1, "step": state.step,
+                       "total_steps": total_steps, "loss": loss.item(), "lr": scheduler.get_last_lr()[0],
+                       "tokens": int(mask.sum()), "seconds": time.time() - started, "eta_s": eta}
         dev = evaluate(model, dev_examples, settings.eval_batch_size, settings.amp) if dev_examples else None
         state.epoch += 1
         f1 = dev["entities"]["micro"]["f1"] if dev else 0.0
-        is_best = f1 > state.best_f1
+        is_best = f1 > state.best_f1 or not dev_examples  # without a dev set the latest epoch is the model
         if is_best:
             state.best_f1, state.epochs_without_gain = f1, 0
         else:
@@ -296,15 +305,28 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
 
 
 
+# Scoring a character costs about this share of training on it: a forward pass without the
+# backward one (about a third) plus decoding. It sizes the time kept for evaluations.
+EVALUATION_COST = 0.4
+SAVE_SECONDS = 10.0  # writing the model folder (twice: best epoch, then with its scores)
+
+
+def _reserve_s(settings: TrainSettings, dev_chars: int, epochs_done: int, seconds_per_train_char: float) -> float:
+    """Seconds still needed after the training steps: dev evaluations left, the final scores, saving."""
+    dev_evaluations = max(1, settings.epochs - epochs_done) if dev_chars else 0
+    chars = dev_chars * dev_evaluations + settings.after_training_chars
+    return chars * seconds_per_train_char * EVALUATION_COST + SAVE_SECONDS
+
+
 def _fit_to_budget(settings: TrainSettings, step: int, total_steps: int, steps_per_epoch: int,
-                   seconds_per_step: float, elapsed: float) -> int:
-    """Steps that fit the time budget at the speed measured so far, leaving time for evaluations.
+                   seconds_per_step: float, elapsed: float, reserve_s: float) -> int:
+    """Steps that fit the time budget at the speed measured so far, keeping reserve_s for the
+    evaluations and saving that follow (and 2% for noise).
 
     Re-fitted every 100 steps, so the learning-rate decay ends when the time does.
     """
     planned = steps_per_epoch * settings.epochs
     total_steps = planned if settings.max_steps is None else min(planned, settings.max_steps)
-    epochs_left = max(1, settings.epochs - step // max(steps_per_epoch, 1))
-    evaluation_allowance = 0.05 * settings.time_budget_s + 10 * epochs_left
+    evaluation_allowance = reserve_s + 0.02 * settings.time_budget_s
     affordable = int((settings.time_budget_s - elapsed - evaluation_allowance) / seconds_per_step) + step
     return max(step + 1, min(total_steps, affordable))

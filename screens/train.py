@@ -11,11 +11,15 @@ import streamlit as st
 import launcher
 from core.corpus_files import corpora_root, corpus_folder, split_paths
 from core.evaluation import micro_f1s
+from core.improve import ImproveRecipe, improve_params
+from core.model import HEADS, TRAINING_FILE, read_json
+from core.train import TrainSettings
 from storage import jobs
+from storage import snapshots
 from storage.documents import corrected_documents
 from storage.versions import list_versions, set_active
 from ui import charts, shared
-from ui.shared import active_version, data_dir, db_path, get_db
+from ui.shared import active_version, data_dir, db_path, get_db, model_folder
 from ui.train_form import (
     BUNDLED_CHOICES,
     FOLDER_CHOICE,
@@ -29,12 +33,15 @@ from ui.versions import (
     compare_scores,
     duration,
     job_progress,
+    lineage,
+    promotion_reference,
     step_events,
     version_label,
     version_scores,
 )
 
 POLL_SECONDS = 2
+DEFAULTS = TrainSettings()  # the form's defaults are the training run's own
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -72,6 +79,45 @@ def choose_data(root: Path) -> tuple[list[str], list[str]]:
                   for name in missing]
 
 
+def improve_form(db) -> None:
+    """The first choice: fine-tune the active model on the reviewed corrections, in minutes."""
+    recipe = ImproveRecipe()
+    active = active_version(db)
+    found = snapshots.counts(db, recipe.heldout_every)
+    gpu = gpu_name()
+    st.markdown(f"Fine-tunes **{active['name']}** on your reviewed corrections plus a replay sample of "
+                f"{recipe.replay_per_corpus:,} sentences of each corpus (so it does not forget), then scores "
+                "it on a fixed sample of the evaluation set and on your held-out documents.")
+    st.caption(f"{found['train']} reviewed documents to learn from; {found['heldout']} held out (every "
+               f"{recipe.heldout_every}th, by id), never trained on, to judge the new version. "
+               "Imported files count once reviewed.")
+    if found["heldout"] < launcher.MIN_HELDOUT:
+        st.info(f"Only {found['heldout']} held-out document(s): too few to score. The new version will be "
+                "judged on the fixed evaluation set alone.")
+    budget = st.number_input("Time budget, minutes (training, evaluation and saving)", 0.5, 120.0,
+                             value=recipe.gpu_time_budget_min if gpu else recipe.time_budget_min, step=0.5,
+                             key="train_improve_budget")
+    name = st.text_input("Version name (blank: v<job>-<date>-<time>)", key="train_improve_name")
+    if found["train"] == 0:
+        st.info("No reviewed corrections yet: correct and save documents on the Correct screen first.")
+    if st.button("Improve the active model", type="primary", disabled=found["train"] == 0, key="train_improve"):
+        params = {**improve_params(model_folder(active), found["train"], bool(gpu)), "time_budget": float(budget),
+                  "parent": active["name"], "data_dir": str(data_dir())}
+        if name.strip():
+            params["name"] = name.strip()
+        launch(params)
+
+
+def launch(params: dict) -> None:
+    try:
+        job_id = launcher.start_training(db_path(), params, root=data_dir().parent)
+    except ValueError as error:
+        st.error(f"Could not start: {error}")
+        return
+    st.session_state["train_job"] = job_id
+    st.success(f"Started job {job_id}.")
+
+
 def start_form(db) -> None:
     root = data_dir()
     problems = []
@@ -99,21 +145,21 @@ def start_form(db) -> None:
         if info is None:
             problems.append(f"{encoder} is not an encoder folder (no config.json with num_hidden_layers)")
         max_layers = info["layers"] if info else 12
-        head = st.radio("Head", ["crf", "softmax"], horizontal=True, key="train_head",
+        head = st.radio("Head", HEADS, horizontal=True, key="train_head",
                         format_func={"crf": "CRF", "softmax": "softmax"}.get)
         gpu = gpu_name()
         layers = st.number_input(f"Encoder layers (of {max_layers})", 1, max_layers,
                                  value=max_layers if gpu else min(4, max_layers), key="train_layers")
         columns = st.columns(3)
-        epochs = columns[0].number_input("Epochs", 1, 100, value=3, key="train_epochs")
-        batch_size = columns[1].number_input("Batch size", 1, 1024, value=32, key="train_batch_size")
+        epochs = columns[0].number_input("Epochs", 1, 100, value=DEFAULTS.epochs, key="train_epochs")
+        batch_size = columns[1].number_input("Batch size", 1, 1024, value=DEFAULTS.batch_size, key="train_batch_size")
         time_budget = columns[2].number_input("Time budget, minutes (0: none)", 0.0, value=0.0, step=5.0,
                                               key="train_time_budget")
         columns = st.columns(2)
-        lr = columns[0].number_input("Encoder learning rate", 1e-7, 1.0, value=5e-5, step=1e-5, format="%.1e",
+        lr = columns[0].number_input("Encoder learning rate", 1e-7, 1.0, value=DEFAULTS.lr, step=1e-5, format="%.1e",
                                      key="train_lr")
         head_lr = columns[1].number_input("Head learning rate × (CRF and classifier start from scratch)", 1.0,
-                                          10_000.0, value=100.0, key="train_head_lr")
+                                          10_000.0, value=DEFAULTS.head_lr_multiplier, key="train_head_lr")
     st.caption(f"The job runs as its own process on {'the GPU (' + gpu + ')' if gpu else 'the CPU'}; "
                "you may leave this page or restart the app meanwhile.")
     for problem in problems:
@@ -123,13 +169,7 @@ def start_form(db) -> None:
                               corrections_repeat=repeat, encoder=encoder, head=head, layers=layers, epochs=epochs,
                               lr=lr, head_lr_multiplier=head_lr, batch_size=batch_size, time_budget=time_budget,
                               train_limit=train_limit)
-        try:
-            job_id = launcher.start_training(db_path(), params, root=root.parent)
-        except ValueError as error:
-            st.error(f"Could not start: {error}")
-            return
-        st.session_state["train_job"] = job_id
-        st.success(f"Started job {job_id}.")
+        launch(params)
 
 
 def job_panel() -> None:
@@ -161,8 +201,7 @@ def show_job(db, job: dict) -> None:
     progress = job_progress(job)
     state = job["state"]
     if state in jobs.ACTIVE_STATES:
-        text = (f"epoch {progress['epoch'] or '…'} · step {progress['step'] or 0}/{progress['total_steps'] or '?'}"
-                f" · ETA {duration(progress['eta_s'])}")
+        text = f"{progress['phase_text']} · ETA {duration(progress['eta_s'])} (training, evaluation and saving)"
         st.progress(progress["fraction"], text=text)
         if st.button("Cancel this job", key=f"train_cancel_{job['id']}"):
             launcher.cancel_job(db, job["id"])
@@ -190,8 +229,13 @@ def show_job(db, job: dict) -> None:
 def versions_panel(db) -> None:
     versions = list_versions(db)
     active = active_version(db)
-    rows = [{"name": v["name"], "active": bool(v["is_active"]), "created": v["created_at"], "job": v.get("job_id"),
-             **{f"{corpus} F1": f1 for corpus, f1 in micro_f1s(version_scores(v)).items()}, "folder": v["path"]}
+    trainings = {v["id"]: read_json(model_folder(v), TRAINING_FILE) for v in versions}
+    job_rows = {v["id"]: jobs.get_job(db, v["job_id"]) if v.get("job_id") else None for v in versions}
+    rows = [{"name": v["name"], "active": bool(v["is_active"]), "created": v["created_at"],
+             **{key: value for key, value in lineage(v, trainings[v["id"]], job_rows[v["id"]]).items()
+                if key in ("parent", "corrections", "held out")},
+             **{f"{corpus} F1 %": round(100 * f1, 1) for corpus, f1 in micro_f1s(version_scores(v)).items()},
+             "folder": v["path"]}
             for v in versions]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     by_id = {v["id"]: v for v in versions}
@@ -201,9 +245,18 @@ def versions_panel(db) -> None:
         return
     chosen = st.selectbox("Version to use for tagging and correcting", candidates, key="train_promote_pick",
                           format_func=lambda i: version_label(by_id[i]))
+    reference = promotion_reference(trainings[chosen], model_folder(active))
+    if reference is not None:
+        st.caption(f"Scored before promotion against {active['name']} on the same sets: "
+                   + " · ".join(f"{corpus} {100 * mine:.1f} vs {100 * micro_f1s(reference).get(corpus, float('nan')):.1f}"
+                                for corpus, mine in micro_f1s(version_scores(by_id[chosen])).items()))
+    note = lineage(by_id[chosen], trainings[chosen], job_rows[chosen])["note"]
+    if note:
+        st.info(note)
     confirm = st.session_state.get("train_confirm")
     if st.button("Make it the active model", key="train_promote"):
-        worse, why = compare_scores(version_scores(by_id[chosen]), version_scores(active))
+        worse, why = compare_scores(version_scores(by_id[chosen]),
+                                    reference if reference is not None else version_scores(active))
         if worse is False:
             promote(db, by_id[chosen], f"{why}.")
         st.session_state["train_confirm"] = confirm = {"id": chosen, "why": why}
@@ -227,7 +280,10 @@ def promote(db, version: dict, why: str) -> None:
 
 st.title("Train")
 db = get_db()
-with st.expander("Start a training job", expanded=not any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))):
+idle = not any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))
+with st.expander("Improve the active model with my corrections", expanded=idle):
+    improve_form(db)
+with st.expander("Advanced: train from the encoder"):
     start_form(db)
 st.subheader("Jobs")
 has_running = any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))

@@ -114,6 +114,10 @@ def _summary(event: dict) -> list[str]:
         return [f"failed: {event.get('error')}"] + str(event.get("traceback") or "").splitlines()
     if kind == "log":
         return str(event.get("line", "")).splitlines()
+    if kind == "step" and event.get("phase") == "evaluating":
+        return [f"evaluating {event.get('set')} ({event.get('index')} of {event.get('of')})"]
+    if kind == "step" and event.get("phase") == "saving":
+        return ["saving the model"]
     if kind == "step":
         return []
     return [f"{kind}: " + dumps({k: v for k, v in event.items() if k not in ("event", "time")})]
@@ -122,7 +126,7 @@ def _summary(event: dict) -> list[str]:
 def record_event(db: sqlite_utils.Database, job_id: int, event: dict) -> None:
     """Fold one training event into the job's row.
 
-    step: replaces progress; epoch: appended to epochs; log ({"event": "log", "line": ...}) and
+    step: replaces progress (a later phase's step is merged into it); epoch: appended to epochs; log ({"event": "log", "line": ...}) and
     summaries of the others: appended to log_tail (last 50 lines); failed / finished / cancelled:
     set state, finished_at (and error, model_path). A job already in an end state keeps it.
     """
@@ -134,7 +138,9 @@ def record_event(db: sqlite_utils.Database, job_id: int, event: dict) -> None:
         if kind in ("start", "step", "epoch", "resumed") and job["state"] == "queued":
             row.update(state="running", started_at=job["started_at"] or now())
         if kind == "step":
-            row["progress_json"] = dumps(event)
+            # A phase after training (evaluating, saving) keeps the last step's numbers beside it.
+            earlier = job["progress"] or {} if event.get("phase", "training") != "training" else {}
+            row["progress_json"] = dumps({**earlier, **event})
         elif kind == "epoch":
             record = {k: v for k, v in event.items() if k != "event"}
             row["epochs_json"] = dumps(job["epochs"] + [record])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from core.evaluation import micro_f1s
 
@@ -42,6 +43,25 @@ def compare_scores(candidate: dict, reference: dict) -> tuple[bool | None, str]:
     return False, f"it scores {100 * mean_delta:+.1f} F1 points on average ({detail})"
 
 
+def lineage(version: dict, training: dict | None, job: dict | None) -> dict:
+    """Where a version comes from: its parent model, the corrections it trained on, its held-out set."""
+    params = (job or {}).get("params") or {}
+    parent = params.get("parent") or ((training or {}).get("init_from") and Path(training["init_from"]).name)
+    return {"version": version["name"], "parent": parent or "—",
+            "corrections": params.get("corrections_count"), "held out": params.get("heldout_count"),
+            "note": params.get("heldout_note", "")}
+
+
+def promotion_reference(training: dict | None, active_folder: str) -> dict | None:
+    """The active model's scores on the candidate's own evaluation sets, when the candidate was
+    fine-tuned from the active model: the job scored its parent on the same sample and held-out
+    documents before training. None otherwise (compare with the active model's saved scores)."""
+    before, parent = (training or {}).get("before"), (training or {}).get("init_from")
+    if not before or not parent or Path(parent).resolve() != Path(active_folder).resolve():
+        return None
+    return before
+
+
 def version_label(version: dict) -> str:
     f1s = micro_f1s(version_scores(version))
     scores = " · ".join(f"{corpus} {100 * f1:.1f}" for corpus, f1 in f1s.items())
@@ -50,16 +70,35 @@ def version_label(version: dict) -> str:
 
 
 def job_progress(job: dict) -> dict:
-    """Epoch, step, total steps, fraction done and ETA (seconds) from a job's latest step event."""
+    """Phase, epoch, step, total steps, fraction done and ETA (seconds) from a job's latest progress
+    event. The job's own ETA (training steps left, then the evaluations and saving) wins; an older
+    job without one gets the steps-only estimate."""
     progress = _decoded(job.get("progress", job.get("progress_json"))) or {}
     epochs = _decoded(job.get("epochs", job.get("epochs_json"))) or []
+    phase = progress.get("phase", "training") if progress else None
     step, total = progress.get("step"), progress.get("total_steps")
     seconds = progress.get("seconds")
     fraction = step / total if step and total else 0.0
-    eta = seconds / step * (total - step) if step and total and seconds is not None else None
+    if phase in ("evaluating", "saving"):
+        fraction = 1.0  # every training step is done
+    eta = progress.get("eta_s")
+    if eta is None and phase == "training" and step and total and seconds is not None:
+        eta = seconds / step * (total - step)
     epoch = progress.get("epoch") or (epochs[-1]["epoch"] if epochs else None)
-    return {"epoch": epoch, "step": step, "total_steps": total, "fraction": min(max(fraction, 0.0), 1.0),
-            "eta_s": eta, "loss": progress.get("loss"), "epochs": epochs}
+    return {"phase": phase, "phase_text": phase_text(progress), "epoch": epoch, "step": step, "total_steps": total,
+            "fraction": min(max(fraction, 0.0), 1.0), "eta_s": eta, "loss": progress.get("loss"), "epochs": epochs}
+
+
+def phase_text(progress: dict) -> str:
+    """What the job does now, in words: training (step x of y), evaluating <set> (i of n), saving."""
+    phase = progress.get("phase", "training") if progress else None
+    if phase == "evaluating":
+        return f"evaluating {progress.get('set')} ({progress.get('index')} of {progress.get('of')})"
+    if phase == "saving":
+        return "saving the model"
+    if phase == "training" and progress.get("step"):
+        return f"training, step {progress['step']:,} of {progress.get('total_steps') or '?':,}"
+    return "starting"
 
 
 def duration(seconds: float | None) -> str:
@@ -87,6 +126,6 @@ def step_events(progress_file) -> list[dict]:
             event = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(event, dict) and event.get("event") == "step":
+        if isinstance(event, dict) and event.get("event") == "step" and event.get("phase", "training") == "training":
             steps.append(event)
     return steps
