@@ -71,7 +71,7 @@ def test_add_delete_save_and_restore_are_kept_as_revisions(db):
     doc_id = documents.add_document(db, "张三在上海工作", "test", [[0, 2, "PER"]], "default", 0.5)
     at = open_correct()
     add_span(at, doc_id, "上海", "LOC")
-    assert at.session_state[f"correct_work_{doc_id}"]["spans"] == [(0, 2, "PER"), (3, 5, "LOC")]
+    assert at.session_state[f"correct_work_{doc_id}"].spans == [(0, 2, "PER"), (3, 5, "LOC")]
     save(at, doc_id)
     assert any("revision" in s.value for s in at.success)
     first = documents.history(db, doc_id)
@@ -102,7 +102,7 @@ def test_add_delete_save_and_restore_are_kept_as_revisions(db):
     run(at)
     saved = documents.history(db, doc_id)
     assert len(saved) == 4 and saved[-1]["spans"] == [[0, 2, "PER"], [3, 5, "LOC"]]
-    assert at.session_state[f"correct_work_{doc_id}"]["spans"] == [(0, 2, "PER"), (3, 5, "LOC")]
+    assert at.session_state[f"correct_work_{doc_id}"].spans == [(0, 2, "PER"), (3, 5, "LOC")]
 
 
 def test_accept_all_saves_the_model_spans(db):
@@ -123,7 +123,7 @@ def test_a_second_tab_saving_the_same_document_gets_a_conflict_and_loses_nothing
     save(tab_b, doc_id)
     assert "ada saved this document" in tab_b.error[0].value
     assert len(documents.history(db, doc_id)) == 1  # bob's save did not overwrite ada's
-    assert tab_b.session_state[f"correct_work_{doc_id}"]["spans"] == [(3, 5, "LOC")]  # nothing lost
+    assert tab_b.session_state[f"correct_work_{doc_id}"].spans == [(3, 5, "LOC")]  # nothing lost
     html = "\n".join(e.proto.body for e in tab_b.get("html"))
     assert 'data-start="0" data-end="2"' in html  # their version is shown
 
@@ -183,9 +183,11 @@ def test_a_missing_corpus_says_how_to_prepare_it(db):
     assert "is not prepared" in at.error[0].value
 
 
-def test_apply_to_all_labels_the_string_in_other_queued_documents(db):
-    first = documents.add_document(db, "我在上海", "test", [], "default", 0.1)
+def test_apply_to_all_lists_every_place_first_then_labels_them_here_and_in_queued_documents(db):
+    first = documents.add_document(db, "上海人在上海", "test", [], "default", 0.1)
     other = documents.add_document(db, "上海很大，上海很美", "test", [], "default", 0.9)
+    done = documents.add_document(db, "上海", "test", [], "default", 0.5)
+    documents.save_correction(db, done, [], "bob")
     at = open_correct()
     assert at.selectbox(key="correct_doc").value == first
     add_span(at, first, "上海", "LOC")
@@ -193,9 +195,21 @@ def test_apply_to_all_labels_the_string_in_other_queued_documents(db):
     at.selectbox(key="correct_all_type").set_value("LOC")
     at.button(key="correct_apply_all").click()
     run(at)
-    assert "2 span(s) added in 1 document(s)" in at.success[0].value
+    places = next(d.value for d in at.dataframe if "what happens" in d.value.columns)
+    assert list(places["document"]) == [f"#{first} (open, unsaved)"] * 2 + [f"#{other}"] * 2  # the open one too
+    assert list(places["what happens"]) == ["already labelled", "add", "add", "add"]
+    assert any("4 place(s): 3 to label, 1 already labelled, 0 left alone" in c.value
+               and "1 more in corrected or imported documents" in c.value for c in at.caption)
+    assert documents.get_document(db, other)["spans"] == []  # shown, not yet changed
+
+    at.button(key="correct_apply_confirm").click()
+    run(at)
+    assert ("3 span(s) added, 1 in this document (unsaved) and 2 in 1 other document(s); 1 already labelled; "
+            "0 left alone") in at.success[0].value
     assert documents.get_document(db, other)["spans"] == [[0, 2, "LOC"], [5, 7, "LOC"]]
+    assert at.session_state[f"correct_work_{first}"].spans == [(0, 2, "LOC"), (4, 6, "LOC")]
     assert documents.history(db, first) == []  # this document is saved by its own Save
+    assert documents.get_document(db, done)["spans"] == []
 
 
 def test_bad_span_bounds_show_an_error_and_change_nothing(db):
@@ -206,4 +220,4 @@ def test_bad_span_bounds_show_an_error_and_change_nothing(db):
     at.button(key=f"correct_add_{doc_id}").click()
     run(at)
     assert "Not added" in at.error[0].value
-    assert at.session_state[f"correct_work_{doc_id}"]["spans"] == []
+    assert at.session_state[f"correct_work_{doc_id}"].spans == []

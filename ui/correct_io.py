@@ -28,7 +28,8 @@ def corpus_texts(chars_path: str, tags_path: str) -> list[str]:
     return [sentence.text for sentence in read_pair(chars_path, tags_path)]
 
 
-def draw_from_corpus(db, version: dict, tagger) -> None:
+def draw_from_corpus(db, version: dict, load_tagger) -> None:
+    """load_tagger() gives the Tagger: loaded only when sentences are drawn, so the page never waits for it."""
     with st.form("correct_draw_form", border=False):
         left, right = st.columns([2, 1])
         name = left.selectbox("Corpus", list(CORPORA), format_func=CORPORA.get, key="correct_draw_corpus")
@@ -44,7 +45,7 @@ def draw_from_corpus(db, version: dict, tagger) -> None:
     texts = corpus_texts(str(chars_path), str(tags_path))
     chosen = random.sample(texts, min(int(n), len(texts)))
     with st.spinner(f"Tagging {len(chosen)} sentences with `{version['name']}`…"):
-        results = tagger.tag_texts(chosen)
+        results = load_tagger().tag_texts(chosen)
     ids = documents.add_documents(db, [
         {"text": r.text, "source": f"corpus:{name}/test", "predicted_spans": [list(s) for s in r.spans],
          "predicted_by": version["name"], "confidence": r.lowest_confidence}

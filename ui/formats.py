@@ -123,7 +123,6 @@ def find_fragment(text: str, fragment: str, spans=()) -> list[int]:
     return sorted(starts, key=lambda p: any(i in covered for i in range(p, p + end)))
 
 
-
 def percent(value) -> str:
     """Every score and confidence the app shows: a percentage with one decimal ('86.3%'); '?' if unknown."""
     return "?" if value is None else f"{100 * float(value):.1f}%"

@@ -1,0 +1,159 @@
+"""The Correct screen's work on the open document, between the session and the database: its
+EditState, the draft that keeps unsaved edits, saving, and moving on through the queue.
+
+Saving and moving on happen in callbacks (before the next script run draws anything), so the
+next document, a cleared note and the flash message all appear in that same run.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from storage import documents, drafts
+from ui import shared, span_editor
+from ui.edit_state import EditState
+from ui.plain import md
+
+QUEUE_IDS = "correct_queue_ids"  # the documents the picker offered, in order: what "next" means
+
+
+def work_key(doc_id: int) -> str:
+    return f"correct_work_{doc_id}"
+
+
+def editor_key(doc_id: int) -> str:
+    return f"correct_editor_{doc_id}"
+
+
+def note_key(doc_id: int) -> str:
+    return f"correct_note_{doc_id}"
+
+
+def conflict_key(doc_id: int) -> str:
+    return f"correct_conflict_{doc_id}"
+
+
+def flash(kind: str, message: str) -> None:
+    """A message for the next run to show once (st.success, st.info, st.error...)."""
+    st.session_state["correct_flash"] = (kind, message)
+
+
+def state_for(doc: dict) -> EditState:
+    """The open document's editing state, kept for the whole session."""
+    key = work_key(doc["id"])
+    if key not in st.session_state:
+        st.session_state[key] = EditState(doc["text"], doc["spans"], doc["revision"])
+    return st.session_state[key]
+
+
+def remember(db, who: str, doc_id: int, state: EditState) -> None:
+    """Write the edits as a draft (or drop the draft when nothing is left unsaved), once per change."""
+    if state.edits == state.drafted:
+        return
+    if state.changed:
+        drafts.save_draft(db, doc_id, who, state.spans, state.base_revision)
+    else:
+        drafts.delete_draft(db, doc_id, who)
+    state.drafted = state.edits
+
+
+def when(stamp: str) -> str:
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(stamp)
+
+
+def offer_draft(db, who: str, doc: dict, state: EditState) -> None:
+    """Unsaved edits from an earlier visit (a reload, a closed tab): offer them back, or drop them."""
+    draft = drafts.get_draft(db, doc["id"], who)
+    if draft is None or state.edits or [tuple(s) for s in draft["spans"]] == state.spans:
+        return
+    moved_on = draft["base_correction_id"] != doc["revision"]
+
+    def restore() -> None:
+        state.set_spans(draft["spans"], f"Restored your unsaved edits of {when(draft['updated_at'])}.")
+        state.base_revision = draft["base_correction_id"]  # saved over since? the save then shows both versions
+        remember(db, who, doc["id"], state)
+
+    def discard() -> None:
+        drafts.delete_draft(db, doc["id"], who)
+
+    with st.container(border=True):
+        st.markdown(f"**You left unsaved edits here** on {when(draft['updated_at'])}: "
+                    f"{len(draft['spans'])} span(s) instead of the {len(state.spans)} saved."
+                    + (" The document was saved by someone since." if moved_on else ""))
+        left, right = st.columns(2)
+        left.button("Restore my edits", key=f"correct_draft_restore_{doc['id']}", type="primary", on_click=restore)
+        right.button("Discard them", key=f"correct_draft_discard_{doc['id']}", on_click=discard)
+
+
+def go_next(doc_id: int) -> bool:
+    """Open the document after doc_id in the list the picker showed; False at its end."""
+    ids = st.session_state.get(QUEUE_IDS) or []
+    later = ids[ids.index(doc_id) + 1:] if doc_id in ids else []
+    if not later:
+        return False
+    st.session_state["correct_doc"] = later[0]
+    return True
+
+
+def save(doc_id: int, spans=None, default_note=None, move_on: bool = True, base=None) -> None:
+    """Save spans (default: the edited ones) as the document's next revision with the note typed
+    (else default_note), then open the next document (move_on). A concurrent save is not
+    overwritten: the conflict is kept for the page to show. base: save over that revision instead."""
+    db, who, state = shared.get_db(), st.session_state.get("annotator"), st.session_state[work_key(doc_id)]
+    spans = state.spans if spans is None else spans
+    note = (st.session_state.get(note_key(doc_id)) or "").strip() or default_note
+    doc = documents.get_document(db, doc_id)
+    try:
+        revision = documents.save_correction(db, doc_id, [list(s) for s in spans], who,
+                                             model_version=doc.get("predicted_by"),
+                                             base_revision=state.base_revision if base is None else base, note=note)
+    except documents.ConflictError as conflict:
+        st.session_state[conflict_key(doc_id)] = conflict.current_revision
+        return
+    except ValueError as error:
+        flash("error", f"Not saved: {md(error)}")
+        return
+    state.reload(spans, revision)
+    remember(db, who, doc_id, state)
+    st.session_state.pop(conflict_key(doc_id), None)
+    st.session_state.pop(note_key(doc_id), None)  # the note belonged to this save
+    number = documents.get_document(db, doc_id)["revision_number"]
+    saved = f"Saved document #{doc_id} as revision {number}."
+    if move_on and go_next(doc_id):
+        flash("success", f"{saved} Here is the next one.")
+    else:
+        flash("success", saved + (" That was the last document in this list." if move_on else ""))
+
+
+def discard(doc_id: int) -> None:
+    db, who = shared.get_db(), st.session_state.get("annotator")
+    fresh = documents.get_document(db, doc_id)
+    st.session_state[work_key(doc_id)].reload(fresh["spans"], fresh["revision"])
+    drafts.delete_draft(db, doc_id, who)
+    st.session_state.pop(conflict_key(doc_id), None)
+
+
+def skip(doc_id: int) -> None:
+    state = st.session_state[work_key(doc_id)]
+    kept = " Your unsaved edits are kept as a draft." if state.changed else ""
+    if go_next(doc_id):
+        flash("info", f"Skipped document #{doc_id}.{kept}")
+    else:
+        flash("info", f"Document #{doc_id} is the last in this list.{kept}")
+
+
+def draw_editor(doc_id: int, state: EditState) -> None:
+    """The span editor; its commands are applied (and Enter saves, S skips) before the next run."""
+    def on_commands() -> None:
+        action = state.apply_commands(span_editor.sent_commands(editor_key(doc_id)))
+        remember(shared.get_db(), st.session_state.get("annotator"), doc_id, state)
+        if action == "accept":
+            save(doc_id)
+        elif action == "skip":
+            skip(doc_id)
+
+    span_editor.span_editor(state, editor_key(doc_id), on_commands)

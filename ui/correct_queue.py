@@ -1,0 +1,74 @@
+"""The Correct screen's queue: how far the annotators have got, which documents to list (order,
+status, a search over their text), and the picker that opens one."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from storage import documents
+from ui import formats
+from ui.correct_editor import QUEUE_IDS
+
+ORDERS = {"confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
+STATUS_FILTERS = {"new": "to review", "all": "all", "corrected": "corrected", "imported": "imported"}
+
+
+def progress(db) -> None:
+    """Done / in the queue: documents a person saved out of every document sent for review."""
+    counts = documents.status_counts(db)
+    done, todo = counts["corrected"], counts["new"]
+    total = done + todo
+    text = f"**{done}** done of **{total}** in the queue · {todo} to review"
+    if counts["imported"]:
+        text += f" · {counts['imported']} imported with their annotations (not queued)"
+    st.progress(done / total if total else 0.0, text=text)
+
+
+def label(row: dict) -> str:
+    return (f"#{row['id']} · {row['status']} · model confidence {formats.percent(row['confidence'])} · "
+            f"{formats.preview(row['text'])}")
+
+
+def choose(db) -> list[dict]:
+    """The documents to list, by order, status and search. The open document stays listed after
+    it left the list (just saved, so no longer "to review") unless a search is on."""
+    order_col, status_col, search_col = st.columns([1, 1, 2])
+    order = order_col.selectbox("Order", list(ORDERS), format_func=ORDERS.get, key="correct_order")
+    status = status_col.selectbox("Show", list(STATUS_FILTERS), format_func=STATUS_FILTERS.get,
+                                  key="correct_status")
+    search = search_col.text_input("Search the queue", key="correct_search", placeholder="characters in the text",
+                                   help="Lists only the documents whose text contains these characters.")
+    rows = documents.queue(db, order=order, status=None if status == "all" else status, limit=1000,
+                           search=search.strip())
+    current = st.session_state.get("correct_doc")
+    if current is not None and current not in [row["id"] for row in rows] and not search.strip():
+        try:  # just saved at the end of the list: keep it open until the annotator moves on
+            rows.insert(0, documents.get_document(db, current))
+        except KeyError:
+            pass
+    st.session_state[QUEUE_IDS] = [row["id"] for row in rows]
+    return rows
+
+
+def picker(rows: list[dict]) -> int:
+    """The document picker with Previous and Next; returns the open document's id."""
+    ids = [row["id"] for row in rows]
+    labels = {row["id"]: label(row) for row in rows}
+    if st.session_state.get("correct_doc") not in ids:
+        st.session_state["correct_doc"] = ids[0]
+
+    def step(delta: int) -> None:
+        position = ids.index(st.session_state["correct_doc"]) + delta
+        st.session_state["correct_doc"] = ids[max(0, min(len(ids) - 1, position))]
+
+    with st.expander(f"Queue: {len(rows)} document(s) listed"):
+        st.dataframe(pd.DataFrame([{"id": r["id"], "status": r["status"],
+                                    "model confidence": formats.percent(r["confidence"]), "source": r["source"],
+                                    "entities": len(r["spans"]), "text": formats.preview(r["text"], 60)}
+                                   for r in rows]),
+                     hide_index=True, width="stretch", key="correct_queue_table")
+    pick, back, forward = st.columns([5, 1.4, 1.4], vertical_alignment="bottom")
+    doc_id = pick.selectbox("Document", ids, format_func=labels.get, key="correct_doc")
+    back.button("Previous", key="correct_prev", on_click=step, args=(-1,), shortcut="Alt+Up", width="stretch")
+    forward.button("Next", key="correct_next", on_click=step, args=(1,), shortcut="Alt+Down", width="stretch")
+    return doc_id
