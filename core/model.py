@@ -17,6 +17,7 @@ from torch import nn
 
 from core.atomic import write_folder
 from core.crf import CRF
+from core.integrity import seal, verify
 from core.labels import DEFAULT_TAGS, tag_types
 from core.text import CharVocab, pad_chars
 
@@ -170,8 +171,11 @@ class NerModel(nn.Module):
 
     # ---- folders -----------------------------------------------------------------------------
 
-    def save(self, folder, extra_files: dict[str, object] | None = None) -> Path:
-        """Write the model folder atomically: built beside the target, then renamed into place."""
+    def save(self, folder, extra_files: dict[str, object] | None = None, complete: bool = True) -> Path:
+        """Write the model folder atomically: built beside the target, then renamed into place.
+
+        The seal (core/integrity.py) is written last: checksums of the files loading reads, and
+        complete=False for a run's best-so-far save, which must not become a version."""
 
         def build(tmp: Path) -> None:
             config = {"ner": asdict(self.config)}
@@ -186,9 +190,11 @@ class NerModel(nn.Module):
             state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
             save_file(state, str(tmp / WEIGHTS_FILE))
             self.char_vocab.save(tmp)
+            loaded = [path.name for path in tmp.iterdir()]  # what load_model reads: checksummed
             for name, content in (extra_files or {}).items():
                 text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False, indent=1)
                 (tmp / name).write_text(text, encoding="utf-8")
+            seal(tmp, loaded, complete)
 
         return write_folder(folder, build)
 
@@ -246,6 +252,7 @@ def load_model(folder, device: str | torch.device = "cpu") -> NerModel:
     folder = Path(folder)
     if not (folder / CONFIG_FILE).exists():
         raise ValueError(f"{folder} is not a model folder: {CONFIG_FILE} is missing")
+    verify(folder)  # DamagedModel (a ValueError) before a flipped byte can tag everything O
     saved = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     config = NerConfig(**saved["ner"])
     stacked = stacked_vocab = None

@@ -354,7 +354,7 @@ def _save_model(model, out: Path, options: RunOptions, history, run_info, scores
         import copy
 
         model = copy.deepcopy(model).cpu().half()  # the model in training stays float32
-    model.save(out, extra)
+    model.save(out, extra, complete=scores is not None)  # the scored save is the last: only it may become a version
 
 
 def main(argv=None, prog: str = "python -m core train") -> int:

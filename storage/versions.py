@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core.integrity import is_complete
 from core.model import CURVES_FILE, SCORES_FILE, is_model_folder, read_json
 from storage.db import decode, dumps, now, one, write_transaction
 
@@ -76,13 +77,14 @@ def register_model_folders(db: sqlite_utils.Database, root) -> list[int]:
     """Register each model folder directly under root that no version points at yet (models/fast,
     built by the README's command), inactive, named after the folder. Returns the new ids.
 
-    A folder counts once it is a model folder: models are written to a temporary folder and
-    renamed into place, so a half-written one is never seen here (its name starts with a dot).
+    A folder counts once its seal says complete (core/integrity.py): a run's best-so-far save
+    (a killed `train_job.py --out models/X`) is a whole folder but not a finished model.
     """
     root = Path(root)
     if not root.is_dir():
         return []
-    folders = [f for f in sorted(root.iterdir()) if not f.name.startswith(".") and is_model_folder(f)]
+    folders = [f for f in sorted(root.iterdir()) if not f.name.startswith(".") and is_model_folder(f)
+               and is_complete(f)]
     if not _unknown(db, folders):  # the usual case, on every page run: a read, no write lock
         return []
     added = []

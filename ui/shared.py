@@ -81,9 +81,31 @@ def offer_model_folders(db) -> None:
 
 
 def active_tagger(db):
-    """(version dict, Tagger) of the active model version."""
+    """(version dict, Tagger) of the active model version.
+
+    A version whose folder fails its checksums (or cannot be read) is not used: the page says so,
+    without the server's paths, and tags with the default model, so every visitor keeps working."""
+    from core.integrity import DamagedModel
+    from storage.versions import DEFAULT_NAME, find_version
+
     version = active_version(db)
-    return version, load_tagger(model_folder(version))
+    try:
+        return version, load_tagger(model_folder(version))
+    except (DamagedModel, OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        reason = error.reason if isinstance(error, DamagedModel) else f"it cannot be read ({type(error).__name__})"
+    fallback = find_version(db, DEFAULT_NAME) or {"name": DEFAULT_NAME, "path": str(fallback_model_path())}
+    if model_folder(fallback) != model_folder(version):
+        try:
+            tagger = load_tagger(model_folder(fallback))
+        except (DamagedModel, OSError, ValueError, KeyError, TypeError, RuntimeError):
+            tagger = None
+        if tagger is not None:
+            st.warning(f"The active model {md(version['name'])} cannot be used: {md(reason)}. Tagging with "
+                       f"{md(fallback['name'])} until an admin promotes another version on the Train page.")
+            return fallback, tagger
+    st.error(f"The model {md(version['name'])} cannot be used: {md(reason)}. Restore its folder, or ask an "
+             "admin to promote another version on the Train page.")
+    st.stop()
 
 
 def scores_caption(version: dict) -> str | None:
