@@ -1,0 +1,216 @@
+"""The simulated annotator: do a few dozen corrections make the model better on the user's own text,
+within minutes, without forgetting? Target (issue 10): after 100 corrections, held-out F1 at least
+5 points above the start; least-confident-first at least as good as random; each retraining within
+10 minutes (evaluation included) on 2 CPU cores; MSRA test F1 down by at most 1 point.
+
+    .venv/bin/python bench/adapt.py --gold eval/modern/dev.jsonl [--pool-fraction 0.5] [--rounds 2]
+        [--per-round 50] [--strategy least-confident|random|both] [--time-budget 8] [--seed 13] [--json OUT]
+
+The gold documents ({"text", "spans"} lines) are split into a pool and a held-out part. For each
+strategy, a fresh studio database gets the pool through storage/, tagged by the starting model
+(what the Correct screen's queue holds). Each round takes the K documents the Correct screen
+shows first (storage's queue order: least confident first) or K at random, saves their gold spans
+as corrections with storage's save_correction (what the screen's Save calls), starts the Train
+screen's job (launcher.start_training with core.improve's params, the time budget given), waits,
+promotes the new version and scores the held-out part. MSRA test F1 is measured on a fixed sample
+before and after. Exit 1 when the last round is not above the start.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import DEFAULT_MODEL, ROOT  # noqa: I001
+
+from core.corpora import read_jsonl_spans  # noqa: E402
+from core.corpus_files import split_paths  # noqa: E402
+from core.corpora import read_pair  # noqa: E402
+from core.improve import improve_params  # noqa: E402
+from core.metrics import drop_types, entity_scores  # noqa: E402
+from core.predict import Tagger  # noqa: E402
+
+STRATEGIES = ("least-confident", "random")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", required=True, help="JSON lines {text, spans}: the user's own text, annotated")
+    parser.add_argument("--pool-fraction", type=float, default=0.5, help="share of the gold documents to correct")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--per-round", type=int, default=50, help="corrections per round")
+    parser.add_argument("--strategy", choices=[*STRATEGIES, "both"], default="both")
+    parser.add_argument("--time-budget", type=float, default=None, help="minutes per retraining (default: the Train screen's)")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the starting (active) model folder")
+    parser.add_argument("--data-dir", default=str(ROOT / "data"), help="where the prepared corpora are")
+    parser.add_argument("--msra-sample", type=int, default=500, help="MSRA test sentences scored before and after")
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--keep", help="keep the studio folders here (default: a temporary folder)")
+    return parser.parse_args(argv)
+
+
+def split_gold(documents: list, pool_fraction: float, seed: int) -> tuple[list, list]:
+    order = list(range(len(documents)))
+    random.Random(seed).shuffle(order)
+    cut = int(round(pool_fraction * len(documents)))
+    return [documents[i] for i in order[:cut]], [documents[i] for i in order[cut:]]
+
+
+def f1_on(model_folder, sentences, ignore=frozenset()) -> dict:
+    """Entity scores of a model folder's tags against gold sentences (types in ignore set to O)."""
+    tagger = Tagger.from_folder(model_folder)
+    predicted = tagger.tag_texts([s.chars for s in sentences])
+    return entity_scores([drop_types(s.tags, ignore) for s in sentences], [drop_types(r.tags, ignore) for r in predicted])
+
+
+def fresh_studio(folder: Path, pool: list, model_folder: str) -> Path:
+    """A new studio database whose queue holds the pool, tagged by the model (as the app adds texts)."""
+    from storage.db import connect
+    from storage.documents import add_documents
+    from storage.versions import ensure_default_version
+
+    db_path = folder / "studio.db"
+    db = connect(db_path)
+    ensure_default_version(db, model_folder)
+    tagged = Tagger.from_folder(model_folder).tag_texts([s.text for s in pool])
+    add_documents(db, [{"text": r.text, "source": "bench:pool", "predicted_spans": [list(s) for s in r.spans],
+                        "predicted_by": "default", "confidence": r.lowest_confidence} for r in tagged])
+    db.close()
+    return db_path
+
+
+def correct_next(db, gold_spans: dict, count: int, strategy: str, rng: random.Random) -> int:
+    """Save the gold spans of the next `count` documents the strategy picks; returns how many."""
+    from storage.documents import queue, save_correction
+    from storage.versions import active_version
+
+    waiting = queue(db, order="confidence", status="new")  # the Correct screen's order
+    chosen = waiting[:count] if strategy == "least-confident" else rng.sample(waiting, min(count, len(waiting)))
+    version = active_version(db)["name"]
+    for doc in chosen:
+        save_correction(db, doc["id"], gold_spans[doc["text"]], "bench:annotator", version, doc["revision"])
+    return len(chosen)
+
+
+def retrain(db_path: Path, root: Path, data_dir: str, budget: float | None, corrections: int) -> tuple[dict, float]:
+    """The Train screen's "improve" job, waited for; (its row, wall seconds from start to registration)."""
+    import launcher
+    from storage.db import connect
+    from storage.jobs import ACTIVE_STATES, get_job
+    from storage.versions import active_version
+
+    db = connect(db_path)
+    active = active_version(db)
+    params = {**improve_params(str(Path(active["path"]).resolve()), corrections, gpu=False), "parent": active["name"],
+              "data_dir": data_dir}
+    if budget is not None:
+        params["time_budget"] = budget
+    started = time.time()
+    job_id = launcher.start_training(db_path, params, root=root)
+    while True:
+        launcher.refresh_jobs(db)
+        job = get_job(db, job_id)
+        if job["state"] not in ACTIVE_STATES:
+            break
+        time.sleep(2)
+    seconds = time.time() - started
+    db.close()
+    if job["state"] != "finished":
+        raise SystemExit(f"retraining failed ({job['state']}): {job.get('error')}\n{job.get('log_tail')}")
+    return job, seconds
+
+
+def promote(db_path: Path, job_id: int) -> str:
+    from storage.db import connect
+    from storage.versions import list_versions, set_active
+
+    db = connect(db_path)
+    [version] = [v for v in list_versions(db) if v.get("job_id") == job_id]
+    set_active(db, version["id"])
+    db.close()
+    return version["path"]
+
+
+def run_strategy(strategy: str, args, pool, heldout, folder: Path) -> dict:
+    from storage.db import connect
+
+    gold_spans = {s.text: [list(span) for span in _spans(s)] for s in pool}
+    db_path = fresh_studio(folder, pool, str(Path(args.model).resolve()))
+    rng = random.Random(args.seed)
+    model = args.model
+    rounds = [{"round": 0, "corrections": 0, "heldout": f1_on(model, heldout)["micro"]["f1"], "seconds": None}]
+    print(f"{strategy}: start, held-out F1 {100 * rounds[0]['heldout']:.1f}", flush=True)
+    total = 0
+    for number in range(1, args.rounds + 1):
+        db = connect(db_path)
+        added = correct_next(db, gold_spans, args.per_round, strategy, rng)
+        db.close()
+        if added == 0:
+            print(f"{strategy}: the queue is empty after {total} corrections; stopping", flush=True)
+            break
+        total += added
+        job, seconds = retrain(db_path, folder, args.data_dir, args.time_budget, total)
+        model = promote(db_path, job["id"])
+        f1 = f1_on(model, heldout)["micro"]["f1"]
+        rounds.append({"round": number, "corrections": total, "heldout": f1, "seconds": seconds,
+                       "trained_on": job["params"].get("corrections_count"),
+                       "job_heldout": job["params"].get("heldout_count")})
+        print(f"{strategy}: round {number}, {total} corrections, held-out F1 {100 * f1:.1f}, "
+              f"retraining {seconds:.0f} s", flush=True)
+    return {"rounds": rounds, "final_model": model}
+
+
+def _spans(sentence):
+    from core.labels import tags_to_spans
+
+    return tags_to_spans(sentence.tags)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    documents = read_jsonl_spans(args.gold)
+    pool, heldout = split_gold(documents, args.pool_fraction, args.seed)
+    if not pool or not heldout:
+        raise SystemExit(f"error: {args.gold}: {len(documents)} documents cannot make both a pool and a held-out part")
+    msra = read_pair(*split_paths("msra", "test", args.data_dir))[: args.msra_sample]
+    print(f"{len(pool)} documents to correct, {len(heldout)} held out; MSRA sample {len(msra)} sentences", flush=True)
+    msra_before = f1_on(args.model, msra, {"T"})["micro"]["f1"]
+    strategies = STRATEGIES if args.strategy == "both" else (args.strategy,)
+    results = {"args": vars(args), "msra_before": msra_before, "strategies": {}}
+    with tempfile.TemporaryDirectory(prefix="ner-adapt-") as scratch:
+        base = Path(args.keep or scratch)
+        for strategy in strategies:
+            folder = base / strategy
+            folder.mkdir(parents=True, exist_ok=True)
+            outcome = run_strategy(strategy, args, pool, heldout, folder)
+            outcome["msra_after"] = f1_on(outcome.pop("final_model"), msra, {"T"})["micro"]["f1"]
+            results["strategies"][strategy] = outcome
+    print(report(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    last = [outcome["rounds"][-1]["heldout"] > outcome["rounds"][0]["heldout"] for outcome in results["strategies"].values()]
+    return 0 if all(last) else 1
+
+
+def report(results: dict) -> str:
+    lines = ["| strategy | round | corrections | held-out F1 | retraining (s) |", "|---|---|---|---|---|"]
+    for strategy, outcome in results["strategies"].items():
+        for row in outcome["rounds"]:
+            seconds = "—" if row["seconds"] is None else f"{row['seconds']:.0f}"
+            lines.append(f"| {strategy} | {row['round']} | {row['corrections']} | {100 * row['heldout']:.1f} | {seconds} |")
+    lines.append("")
+    for strategy, outcome in results["strategies"].items():
+        start, end = outcome["rounds"][0]["heldout"], outcome["rounds"][-1]["heldout"]
+        lines.append(f"{strategy}: held-out F1 {100 * start:.1f} -> {100 * end:.1f} ({100 * (end - start):+.1f}); "
+                     f"MSRA sample F1 {100 * results['msra_before']:.1f} -> {100 * outcome['msra_after']:.1f} "
+                     f"({100 * (outcome['msra_after'] - results['msra_before']):+.1f})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""bench/adapt.py, the simulated annotator, end to end on the tiny model: the same storage, ranking,
+launcher and training job as the app, in seconds."""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, SENTENCES
+from core.corpora import Sentence, write_jsonl_spans
+from core.labels import spans_to_tags
+from test_app_data import write_corpus
+
+# Distinct documents: the pool is corrected by text, and the queue must hold more than a round takes.
+GOLD = [(f"{prefix}{text}", [(s + len(prefix), e + len(prefix), label) for s, e, label in spans])
+        for prefix in ("", "据说", "听说", "今天") for text, spans in SENTENCES]
+
+
+def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model, tmp_path):
+    for corpus in ("msra", "pd"):
+        write_corpus(tmp_path / "data" / "corpora" / corpus)
+    gold = tmp_path / "gold.jsonl"
+    write_jsonl_spans([Sentence(list(text), spans_to_tags(spans, len(text))) for text, spans in GOLD], gold)
+    out = tmp_path / "adapt.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "adapt.py"), "--gold", str(gold), "--model", str(tiny_model),
+         "--data-dir", str(tmp_path / "data"), "--rounds", "2", "--per-round", "4", "--time-budget", "0.5",
+         "--msra-sample", "6", "--json", str(out), "--keep", str(tmp_path / "studios")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode in (0, 1), completed.stderr[-3000:]  # 1: the tiny model did not improve
+    results = json.loads(out.read_text())
+    assert set(results["strategies"]) == {"least-confident", "random"}
+    for outcome in results["strategies"].values():
+        rounds = outcome["rounds"]
+        assert [row["corrections"] for row in rounds] == [0, 4, 8]
+        assert all(row["seconds"] > 0 for row in rounds[1:])
+        # The job trained on the corrections saved so far, less those it held out.
+        assert all(row["trained_on"] + (row["job_heldout"] or 0) <= row["corrections"] for row in rounds[1:])
+        assert rounds[2]["trained_on"] > rounds[1]["trained_on"]
+        assert 0.0 <= outcome["msra_after"] <= 1.0
+    assert "| least-confident | 2 | 8 |" in completed.stdout
