@@ -14,7 +14,7 @@ import sqlite_utils
 
 from core.corpora import Sentence, pair_lines, write_conll, write_jsonl_spans, write_pair
 from core.labels import DEFAULT_TAGS, bio_problems, spans_to_tags, tags_to_spans
-from storage.db import write_transaction
+from storage.batches import in_short_transactions
 from storage.documents import _append_correction, _insert_document, check_spans, corrected_documents
 
 # B-PER is read as B_PER: both spellings are common in the wild.
@@ -32,26 +32,27 @@ def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str) -
 
     Returns {"imported": n, "refused": [problem strings naming the line], "repaired": [...],
     "document_ids": [...]}. "repaired" lists lines whose orphan I_ tags were read as B_
-    (as tags_to_spans does). All good lines go in one transaction.
+    (as tags_to_spans does). Good lines are committed in batches of a quarter second's work:
+    a failure keeps the batches before it.
     """
     annotator = f"import:{Path(chars_path).name}"
     result = {"imported": 0, "refused": [], "repaired": [], "document_ids": []}
-    with write_transaction(db):
-        for line, chars, tags, problem in pair_lines(chars_path, tags_path, _KNOWN_TAGS):
-            if problem is not None:
-                result["refused"].append(str(problem))
-                continue
-            tags = [tag.replace("-", "_", 1) for tag in tags]
-            text = "".join(chars)
-            if not text.strip():
-                result["refused"].append(f"line {line}: the sentence is blank")
-                continue
-            orphans = bio_problems(tags)
-            if orphans:
-                result["repaired"].append(f"line {line}: I_ tag without its B_ at position(s) "
-                                          f"{', '.join(map(str, orphans))}, read as B_")
-            spans = [list(span) for span in tags_to_spans(tags)]
-            result["document_ids"].append(_add_annotated(db, text, spans, source, annotator, f"line {line}"))
+    # Short transactions: a big file must not keep everyone else's saves waiting (storage/batches.py).
+    for line, chars, tags, problem in in_short_transactions(db, pair_lines(chars_path, tags_path, _KNOWN_TAGS)):
+        if problem is not None:
+            result["refused"].append(str(problem))
+            continue
+        tags = [tag.replace("-", "_", 1) for tag in tags]
+        text = "".join(chars)
+        if not text.strip():
+            result["refused"].append(f"line {line}: the sentence is blank")
+            continue
+        orphans = bio_problems(tags)
+        if orphans:
+            result["repaired"].append(f"line {line}: I_ tag without its B_ at position(s) "
+                                      f"{', '.join(map(str, orphans))}, read as B_")
+        spans = [list(span) for span in tags_to_spans(tags)]
+        result["document_ids"].append(_add_annotated(db, text, spans, source, annotator, f"line {line}"))
     result["imported"] = len(result["document_ids"])
     return result
 
@@ -70,26 +71,25 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str) -> dict:
     except UnicodeDecodeError as error:
         result["refused"].append(f"line 0: not UTF-8: {error}")
         return result
-    with write_transaction(db):
-        for line, raw in enumerate(text.split("\n"), 1):
-            raw = raw.removesuffix("\r")
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                    raise ValueError('expected an object with a "text" string')
-                if not record["text"].strip():
-                    raise ValueError("the text is blank")
-                if "spans" in record:
-                    spans = check_spans(record["text"], record["spans"])
-                    document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}")
-                else:
-                    document_id = _insert_document(db, record["text"], source)
-            except ValueError as error:  # json.JSONDecodeError is a ValueError
-                result["refused"].append(f"line {line}: {error}")
-                continue
-            result["document_ids"].append(document_id)
+    for line, raw in in_short_transactions(db, enumerate(text.split("\n"), 1)):
+        raw = raw.removesuffix("\r")
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError('expected an object with a "text" string')
+            if not record["text"].strip():
+                raise ValueError("the text is blank")
+            if "spans" in record:
+                spans = check_spans(record["text"], record["spans"])
+                document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}")
+            else:
+                document_id = _insert_document(db, record["text"], source)
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
+            result["refused"].append(f"line {line}: {error}")
+            continue
+        result["document_ids"].append(document_id)
     result["imported"] = len(result["document_ids"])
     return result
 

@@ -5,7 +5,9 @@ reads and polls, so it may restart while a job runs.
 """
 from __future__ import annotations
 
+import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -17,6 +19,7 @@ from storage.versions import register_version
 STATES = ("queued", "running", "finished", "failed", "cancelled")
 ACTIVE_STATES = ("queued", "running")
 LOG_TAIL_LINES = 50
+BUSY_RETRY_S = 3600.0  # how long a finished job keeps trying to register its model in a busy database
 
 
 # ---- the jobs table ------------------------------------------------------------------------
@@ -190,10 +193,26 @@ class JobSink:
     def __call__(self, event: dict) -> None:
         if event.get("event") == "finished":
             # Errors propagate: the job then reports failed instead of a model nobody can find.
-            finish_job(self.db, self.job_id, event["model"], scores=event.get("scores"))
+            self._register(event)
             return
         try:
             record_event(self.db, self.job_id, event)
         except Exception as error:  # progress is best effort: a busy database must not stop training
             print(f"warning: could not record {event.get('event')} event for job {self.job_id}: {error}",
                   file=sys.stderr)
+
+    def _register(self, event: dict) -> None:
+        """finish_job, retried while the database is busy: a trained model must not go unregistered
+        because another writer held the lock past the busy timeout."""
+        deadline, pause = time.monotonic() + BUSY_RETRY_S, 0.1
+        while True:
+            try:
+                finish_job(self.db, self.job_id, event["model"], scores=event.get("scores"))
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error) or time.monotonic() > deadline:
+                    raise
+                print(f"warning: database busy, registering job {self.job_id}'s model again in {pause:.1f} s",
+                      file=sys.stderr)
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
