@@ -5,7 +5,7 @@ database and default model (ui/shared.py).
 """
 import streamlit as st
 
-from ui import annotator, shared
+from ui import annotator, background_load, shared
 
 st.set_page_config(page_title="NER Studio", page_icon=":material/label:", layout="wide")
 
@@ -19,4 +19,5 @@ pages = st.navigation([
 st.sidebar.title("NER Studio")
 shared.draw_sidebar()
 annotator.keep_in_url()
+background_load.start(shared.get_db())
 pages.run()

@@ -1,8 +1,10 @@
 """Tag: paste text, see its entities highlighted with the model's confidence, copy or download
-the tags, send the text to the correction queue."""
-from __future__ import annotations
+the tags, send the text to the correction queue.
 
-import hashlib
+The text box never waits for the model: app.py starts loading it in the background, and only the
+result area shows a spinner if it is still loading. The text tagged last and its result are kept
+together, so leaving the page and coming back shows both (or, before any tagging, neither)."""
+from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,13 +12,15 @@ import streamlit as st
 
 from storage import documents
 from ui import formats, highlight, shared
+from ui.plain import md
 
 st.title("Tag")
 db = shared.get_db()
-version, tagger = shared.active_tagger(db)
-model_types = tagger.model.entity_types
-st.caption(f"Model `{version['name']}` · types {', '.join(model_types)} · "
-           f"up to {formats.TAG_LIMIT:,} characters at a time")
+version = shared.active_version(db)
+st.caption(f"Model {md(version['name'])} · up to {formats.TAG_LIMIT:,} characters at a time")
+kept = st.session_state.get("predict_result")
+if kept is not None and "predict_text" not in st.session_state:  # back on this page: the text with its result
+    st.session_state["predict_text"] = kept["tagged"].text
 
 with st.form("predict_form", border=False):
     text = st.text_area("Text", key="predict_text", height=200,
@@ -34,6 +38,8 @@ if tag_clicked:
                  f"at a time. Split it, or tag the whole file on the command line: `{formats.CLI_HINT}` "
                  "(one line of the file per text).")
     else:
+        with st.spinner("Loading the model (once after the app starts)…"):
+            version, tagger = shared.active_tagger(db)  # the default model if the active one is damaged
         bar = st.progress(0.0, text="Tagging…")
         done = [0]
 
@@ -43,12 +49,23 @@ if tag_clicked:
 
         tagged = tagger.tag_texts([text], progress=advance)[0]
         bar.empty()
-        st.session_state["predict_result"] = {"tagged": tagged, "version": version["name"]}
+        st.session_state["predict_result"] = {"tagged": tagged, "version": version["name"],
+                                              "types": tagger.model.entity_types}
 
 result = st.session_state.get("predict_result")
 if result is None:
     st.stop()
+
+
+def open_in_correct(doc: dict) -> None:
+    """Correct opens on this document, listed whatever its status, no search narrowing the list."""
+    st.session_state["correct_doc"] = doc["id"]
+    st.session_state["correct_status"] = "new" if doc["status"] == "new" else "all"  # keys of its Show filter
+    st.session_state["correct_search"] = ""
+    st.switch_page("screens/correct.py")
+
 tagged = result["tagged"]
+model_types = result["types"]
 
 counts = {label: sum(e.label == label for e in tagged.entities) for label in model_types}
 columns = st.columns(2 + len(counts))
@@ -74,16 +91,15 @@ with left:
             min_value=0.0, max_value=1.0, format="%.3f")})
 with right:
     st.subheader("Send for correction")
-    digest = hashlib.sha256(f"{result['version']}\0{tagged.text}".encode("utf-8")).hexdigest()
-    sent = st.session_state.setdefault("predict_sent", {})
-    if digest in sent:
-        st.success(f"Queued as document #{sent[digest]}: open **Correct** to review it.")
+    queued = documents.find_text(db, tagged.text)  # the same text is not queued twice: offered back instead
+    if queued is not None:
+        st.success(f"Queued as document #{queued['id']} ({queued['status']}): open it to review it.")
+        if st.button("Open it in Correct", key="predict_open_queued", icon=":material/fact_check:"):
+            open_in_correct(queued)
     elif st.button("Send to correction queue", key="predict_send", icon=":material/playlist_add:"):
-        document_id = documents.add_document(
-            db, tagged.text, source="tag page",
-            predicted_spans=[list(span) for span in tagged.spans], predicted_by=result["version"],
-            confidence=tagged.lowest_confidence)
-        sent[digest] = document_id
+        documents.add_document(db, tagged.text, source="tag page",
+                               predicted_spans=[list(span) for span in tagged.spans], predicted_by=result["version"],
+                               confidence=tagged.lowest_confidence)
         st.rerun()
 
 st.subheader("Tags in the seed's format")

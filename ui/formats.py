@@ -14,7 +14,7 @@ from core.evaluation import micro_f1s, type_f1
 from core.labels import spans_to_tags
 
 TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI
-CLI_HINT = "python -m core tag --text INPUT.txt OUTPUT_TAG.txt"
+CLI_HINT = "python -m core tag --text INPUT.txt -o OUTPUT_TAG.txt"
 
 
 # ---- downloads -----------------------------------------------------------------------------
