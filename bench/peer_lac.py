@@ -63,7 +63,10 @@ def lac_batched(lac, texts, batch_size: int = 64):
 
 
 def describe(model) -> str:
-    return f"{model.config.num_layers}-layer Transformer + {model.config.head.upper()}"
+    if model.config.encoder_type == "lac":
+        return f"LAC's embedding + BiGRU + {model.config.head.upper()}"
+    stacked = " + LAC's BiGRU" if model.config.stack else ""
+    return f"{model.config.num_layers}-layer Transformer{stacked} + {model.config.head.upper()}"
 
 
 def main(argv=None) -> int:
