@@ -79,3 +79,8 @@ def test_peer_modern_reads_lac_words_as_character_spans():
 
     words = [("埃隆·马斯克", "PER"), ("今天", "TIME"), ("在", "p"), ("　上海", "LOC"), ("Tim Cook", "PER"), ("。", "w")]
     assert lac_spans(words) == [(0, 6, "PER"), (6, 8, "T"), (10, 12, "LOC"), (12, 20, "PER")]
+
+
+def test_memory_stream_bench_tags_every_character_through_the_cli(tiny_model):
+    out = run_bench("memory_stream", "--model", str(tiny_model), "--chars", "3000", "--ratio", "3")
+    assert "3,000 characters" in out and "1,000 characters" in out
