@@ -15,6 +15,7 @@ from core.model import is_model_folder
 from core.model_files import crf_parameters
 from storage.versions import list_versions
 from ui import charts, shared
+from ui.formats import percent
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
 from ui.versions import version_curves, version_label, version_scores
 
@@ -77,8 +78,9 @@ def show_scores(version: dict) -> None:
     for corpus, result in sorted(scores.items()):
         if not isinstance(result, dict) or "entities" not in result:
             continue
-        st.plotly_chart(charts.per_type_scores(result["entities"], f"{corpus} test: token accuracy "
-                                               f"{result.get('token_accuracy', 0):.4f}"), key=f"model_scores_{corpus}")
+        st.plotly_chart(charts.per_type_scores(result["entities"], f"{corpus} test: entity precision, recall and F1 "
+                                               f"· token accuracy {percent(result.get('token_accuracy'))}"),
+                        key=f"model_scores_{corpus}")
 
 
 def show_confusion(version: dict, folder: str) -> None:
@@ -99,8 +101,9 @@ def show_confusion(version: dict, folder: str) -> None:
     st.plotly_chart(charts.confusion_heatmap(confusion["counts"], confusion["tags"]), key="model_confusion")
     st.caption(f"Counted over {source}.")
     for name, result in (report or {}).get("corpora", {}).items():
-        st.plotly_chart(charts.per_type_scores(result["entities"], f"{name} sample: token accuracy "
-                                               f"{result['token_accuracy']:.4f}"), key=f"model_sample_{name}")
+        st.plotly_chart(charts.per_type_scores(result["entities"], f"{name} sample: entity precision, recall and F1 "
+                                               f"· token accuracy {percent(result['token_accuracy'])}"),
+                        key=f"model_sample_{name}")
 
 
 def show_compare(version: dict, versions: list[dict]) -> None:
@@ -117,8 +120,9 @@ def show_compare(version: dict, versions: list[dict]) -> None:
     if any(scores.values()):
         st.plotly_chart(charts.scores_comparison(scores), key="model_compare_scores")
         mine, theirs = micro_f1s(scores[version["name"]]), micro_f1s(scores[other["name"]])
-        rows = [{"corpus": c, version["name"]: mine.get(c), other["name"]: theirs.get(c),
-                 "difference": mine[c] - theirs[c] if c in mine and c in theirs else None}
+        rows = [{"corpus": c, f"{version['name']} test F1": percent(mine.get(c)),
+                 f"{other['name']} test F1": percent(theirs.get(c)),
+                 "difference (F1 points)": f"{100 * (mine[c] - theirs[c]):+.1f}" if c in mine and c in theirs else "?"}
                 for c in sorted(set(mine) | set(theirs))]
         st.dataframe(pd.DataFrame(rows), hide_index=True)
     else:
@@ -143,7 +147,9 @@ def show_experiments() -> None:
         runs = {str(row.get("variant")): row["curves"] for row in rows if row.get("curves")}
         if runs:
             st.plotly_chart(charts.training_curves(runs), key=f"model_study_curves_{study}")
-        st.dataframe(pd.DataFrame(charts.experiment_table(rows)), hide_index=True)
+        table = pd.DataFrame(charts.experiment_table(rows))
+        st.dataframe(table.apply(lambda column: column.map(percent) if column.name.endswith("F1") else column),
+                     hide_index=True)  # scores as everywhere: percent, one decimal
         table = path.with_name("results.md")
         if table.exists():
             st.caption(f"Table and the command that reproduces it: {table}")

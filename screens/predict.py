@@ -84,11 +84,12 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("Entities")
     st.dataframe(
-        pd.DataFrame(formats.entity_rows(tagged.entities), columns=["text", "type", "start", "end", "confidence"]),
+        pd.DataFrame(formats.entity_rows(tagged.entities), columns=["text", "type", "start", "end", "confidence"])
+        .assign(confidence=lambda table: (100 * table["confidence"]).round(1)),
         key="predict_entities", hide_index=True, width="stretch",
         column_config={"confidence": st.column_config.ProgressColumn(
-            "confidence", help="lowest CRF marginal probability over the entity's characters",
-            min_value=0.0, max_value=1.0, format="%.3f")})
+            "model confidence", help="the lowest CRF marginal probability over the entity's characters",
+            min_value=0.0, max_value=100.0, format="%.1f%%")})
 with right:
     st.subheader("Send for correction")
     queued = documents.find_text(db, tagged.text)  # the same text is not queued twice: offered back instead
@@ -124,7 +125,7 @@ with st.expander("Confidence per character"):
     figure = go.Figure(go.Scatter(
         y=tagged.char_confidence, mode="lines", line={"width": 1},
         customdata=[[c, t] for c, t in zip(tagged.text, tagged.tags)],
-        hovertemplate="%{x}: %{customdata[0]} %{customdata[1]}<br>confidence %{y:.3f}<extra></extra>"))
-    figure.update_layout(height=240, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         xaxis_title="character", yaxis={"range": [0, 1.02], "title": "confidence"})
+        hovertemplate="%{x}: %{customdata[0]} %{customdata[1]}<br>model confidence %{y:.1%}<extra></extra>"))
+    figure.update_layout(height=240, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="character",
+                         yaxis={"range": [0, 1.02], "title": "model confidence", "tickformat": ".0%"})
     st.plotly_chart(figure, key="predict_confidence_chart")

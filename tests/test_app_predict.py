@@ -63,7 +63,7 @@ def page_html(at: AppTest) -> str:
 def test_sidebar_shows_the_active_model_and_no_job(studio):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception, at.exception
-    assert "**Model in use:** `default`" in [m.value for m in at.sidebar.markdown]
+    assert "**Model in use:** default" in [m.value for m in at.sidebar.markdown]  # the name as text, escaped
     assert "No training job running." in [c.value for c in at.sidebar.caption]
 
 
@@ -90,7 +90,8 @@ def test_tagging_highlights_each_entity_and_lists_it_in_the_table(studio, tiny_m
     assert list(table.columns) == ["text", "type", "start", "end", "confidence"]
     assert table[["text", "type", "start", "end"]].values.tolist() == [
         [e.text, e.label, e.start, e.end] for e in expected.entities]
-    assert all(0.0 <= c <= 1.0 for c in table["confidence"])
+    assert all(0.0 <= c <= 100.0 for c in table["confidence"])  # percent, one decimal
+    assert table["confidence"].tolist() == [round(100 * e.confidence, 1) for e in expected.entities]
     assert at.code[0].value == " ".join(expected.tags)  # the tags line, in the seed's format
     assert at.code[1].value == " ".join(SENTENCE)
 

@@ -44,7 +44,7 @@ def test_the_queue_key_is_the_lowest_character_confidence():
 
 def test_score_summary_reads_msra_micro_and_pd_time_f1():
     scores = {"msra": {"entities": {"micro": {"f1": 0.8633}}}, "pd": {"entities": {"T": {"f1": 0.9662}}}}
-    assert formats.score_summary(scores) == "MSRA F1 86.3 · T F1 96.6"
+    assert formats.score_summary(scores) == "MSRA test F1 86.3% · People's Daily T F1 96.6%"
     assert formats.score_summary({"msra": {"entities": {}}}) is None
     assert formats.score_summary(None) is None
 

@@ -16,7 +16,7 @@ def marks(html: str) -> list[tuple[str, str, str, str]]:
 def test_each_entity_is_one_mark_with_its_type_offsets_and_confidence():
     html = highlight_html("我爱北京天安门", [Entity(2, 4, "LOC", "北京", 0.91), Entity(4, 7, "LOC", "天安门", 0.3)])
     assert marks(html) == [("LOC", "2", "4", "北京"), ("LOC", "4", "7", "天安门")]
-    assert "LOC 0.91" in html and "LOC 0.30" in html
+    assert "LOC 91.0%" in html and "LOC 30.0%" in html  # percent, one decimal, as every score
     assert html.count("ner-ent ner-LOC ner-unsure") == 1  # 0.3 is below the threshold, drawn dashed
     assert '<div class="ner-text">我爱<mark' in html
 

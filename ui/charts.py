@@ -12,6 +12,9 @@ from core.corpus_stats import mean_and_std
 
 IMPOSSIBLE_COLOR = "#111111"  # black: stands out on both ends of the red-blue scale
 OUTLIER_COLOR = "#d62728"
+# Scores are fractions on the axes and percentages with one decimal on screen, as everywhere in the app.
+PERCENT = "%{y:.1%}"
+PERCENT_AXIS = {"range": [0, 1.08], "tickformat": ".0%"}
 START, END = "START", "END"
 
 
@@ -94,6 +97,8 @@ def training_curves(runs: dict[str, list[dict]]) -> go.Figure:
             figure.add_trace(go.Scatter(x=epochs, y=values, name=prefix + label, mode="lines+markers",
                                         line={"color": color, "dash": dash}, legendgroup=name), row=1, col=col)
     figure.update_xaxes(title_text="epoch", dtick=1)
+    for col in (2, 3):
+        figure.update_yaxes(tickformat=".0%", hoverformat=".1%", row=1, col=col)
     figure.update_layout(height=360, legend={"orientation": "h", "y": -0.25})
     return figure
 
@@ -109,11 +114,10 @@ def per_type_scores(entities: dict, title: str = "") -> go.Figure:
     figure = go.Figure()
     for metric in ("precision", "recall", "f1"):
         values = [entities[t][metric] for t in types]
-        figure.add_trace(go.Bar(x=types, y=values, name=metric, text=[f"{v:.3f}" for v in values],
-                                textposition="outside",
+        figure.add_trace(go.Bar(x=types, y=values, name=metric, texttemplate=PERCENT, textposition="outside",
                                 customdata=[entities[t].get("support") for t in types],
-                                hovertemplate="%{x} " + metric + " %{y:.4f}<br>support %{customdata}<extra></extra>"))
-    figure.update_layout(barmode="group", title=title, yaxis={"range": [0, 1.08]}, height=340)
+                                hovertemplate="%{x} entity " + metric + " %{y:.1%}<br>support %{customdata}<extra></extra>"))
+    figure.update_layout(barmode="group", title=title, yaxis=PERCENT_AXIS, height=340)
     return figure
 
 
@@ -130,9 +134,8 @@ def scores_comparison(versions: dict[str, dict]) -> go.Figure:
             for entity_type in _entity_rows(entities):
                 x.append(f"{corpus} {entity_type}")
                 y.append(entities[entity_type]["f1"])
-        figure.add_trace(go.Bar(x=x, y=y, name=name, text=[f"{v:.3f}" for v in y], textposition="outside"))
-    figure.update_layout(barmode="group", title="entity F1 on the evaluation set", yaxis={"range": [0, 1.08]},
-                         height=360)
+        figure.add_trace(go.Bar(x=x, y=y, name=name, texttemplate=PERCENT, textposition="outside"))
+    figure.update_layout(barmode="group", title="entity F1 on the evaluation set", yaxis=PERCENT_AXIS, height=360)
     return figure
 
 
@@ -145,7 +148,7 @@ def confusion_heatmap(counts, tags: list[str]) -> go.Figure:
     hover = [[f"gold {tags[i]}, predicted {tags[j]}: {normalised[i][j]:.1%} ({counts[i][j]} characters)"
               for j in range(len(tags))] for i in range(len(tags))]
     figure = go.Figure(go.Heatmap(z=normalised, x=tags, y=tags, colorscale="Blues", zmin=0, zmax=1,
-                                  text=hover, hoverinfo="text", texttemplate="%{z:.2f}"))
+                                  text=hover, hoverinfo="text", texttemplate="%{z:.1%}"))
     figure.update_layout(title="confusion over tags (rows: gold, normalised; columns: predicted)",
                          xaxis={"side": "top", "type": "category"}, yaxis={"autorange": "reversed", "type": "category"},
                          margin={"t": 110}, height=150 + 42 * len(tags))
@@ -181,9 +184,8 @@ def experiment_bars(rows: list[dict], title: str) -> go.Figure:
     for metric in metrics:
         values = [row.get(metric) for row in table]
         figure.add_trace(go.Bar(x=[row["variant"] for row in table], y=values, name=metric,
-                                text=[f"{v:.3f}" if isinstance(v, (int, float)) else "" for v in values],
-                                textposition="outside"))
-    figure.update_layout(barmode="group", title=title, yaxis={"range": [0, 1.08], "title": "F1"}, height=360)
+                                texttemplate=PERCENT, textposition="outside"))
+    figure.update_layout(barmode="group", title=title, yaxis={**PERCENT_AXIS, "title": "entity F1"}, height=360)
     return figure
 
 
@@ -252,6 +254,6 @@ def live_curves(steps: list[dict], epochs: list[dict]) -> go.Figure:
     figure.add_trace(go.Scatter(x=epoch_steps, y=[e.get("dev_f1") for e in epochs], mode="lines+markers",
                                 name="dev F1", text=labels, line={"color": "#2ca02c"}), row=1, col=2)
     figure.update_xaxes(title_text="step")
-    figure.update_yaxes(range=[0, 1], row=1, col=2)
+    figure.update_yaxes(range=[0, 1], tickformat=".0%", hoverformat=".1%", row=1, col=2)
     figure.update_layout(height=320, legend={"orientation": "h", "y": -0.3})
     return figure

@@ -72,14 +72,15 @@ def span_rows(text: str, spans) -> list[dict]:
 
 
 def score_summary(scores) -> str | None:
-    """'MSRA F1 86.3 · T F1 96.6' from a model's scores.json dict (msra micro F1, pd T F1)."""
+    """'MSRA test F1 86.3% · People's Daily T F1 96.6%' from a model's scores.json dict: the
+    entity micro F1 on the MSRA test set, the time F1 on People's Daily's test part."""
     parts = []
     msra = micro_f1s(scores if isinstance(scores, dict) else None).get("msra")
     if msra is not None:
-        parts.append(f"MSRA F1 {100 * msra:.1f}")
+        parts.append(f"MSRA test F1 {percent(msra)}")
     time = type_f1(scores, "pd", "T")
     if time is not None:
-        parts.append(f"T F1 {100 * time:.1f}")
+        parts.append(f"People's Daily T F1 {percent(time)}")
     return " · ".join(parts) or None
 
 

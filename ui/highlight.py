@@ -10,6 +10,7 @@ import re
 import zlib
 
 from core.labels import ENTITY_TYPES, TYPE_NAMES
+from ui.formats import percent
 
 TYPE_COLOURS = {"PER": "#ffd8a8", "LOC": "#b2f2bb", "ORG": "#a5d8ff", "T": "#eebefa"}
 # Types a retrained model may add get a stable colour of their own from this palette.
@@ -60,10 +61,10 @@ def _fields(entity) -> tuple[int, int, str, float | None]:
 
 
 def entity_html(text: str, start: int, end: int, label: str, confidence: float | None) -> str:
-    badge = label if confidence is None else f"{label} {confidence:.2f}"
+    badge = label if confidence is None else f"{label} {percent(confidence)}"
     title = f"{label} ({TYPE_NAMES.get(label, label)}), characters {start}-{end}"
     if confidence is not None:
-        title += f", confidence {confidence:.3f}"
+        title += f", model confidence {percent(confidence)}"
     unsure = " ner-unsure" if confidence is not None and confidence < UNSURE_BELOW else ""
     return (f'<mark class="ner-ent ner-{html.escape(label)}{unsure}" data-label="{html.escape(label)}" '
             f'data-start="{start}" data-end="{end}" title="{html.escape(title)}" '

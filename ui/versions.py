@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from core.evaluation import micro_f1s
+from ui.formats import percent
 
 
 def _decoded(value):
@@ -37,7 +38,7 @@ def compare_scores(candidate: dict, reference: dict) -> tuple[bool | None, str]:
         return None, "its scores cannot be compared with the active version's (no evaluation set in common)"
     deltas = {corpus: mine[corpus] - theirs[corpus] for corpus in shared}
     mean_delta = sum(deltas.values()) / len(deltas)
-    detail = ", ".join(f"{c} {100 * mine[c]:.1f} vs {100 * theirs[c]:.1f}" for c in shared)
+    detail = ", ".join(f"{c} test F1 {percent(mine[c])} vs {percent(theirs[c])}" for c in shared)
     if mean_delta < 0:
         return True, f"it scores {100 * -mean_delta:.1f} F1 points lower on average ({detail})"
     return False, f"it scores {100 * mean_delta:+.1f} F1 points on average ({detail})"
@@ -64,9 +65,9 @@ def promotion_reference(training: dict | None, active_folder: str) -> dict | Non
 
 def version_label(version: dict) -> str:
     f1s = micro_f1s(version_scores(version))
-    scores = " · ".join(f"{corpus} {100 * f1:.1f}" for corpus, f1 in f1s.items())
+    scores = " · ".join(f"{corpus} {percent(f1)}" for corpus, f1 in f1s.items())
     active = " (active)" if version.get("is_active") else ""
-    return f"{version['name']}{active}" + (f" — F1 {scores}" if scores else "")
+    return f"{version['name']}{active}" + (f" — test F1 {scores}" if scores else "")
 
 
 def job_progress(job: dict) -> dict:
