@@ -7,7 +7,8 @@ import streamlit as st
 
 from ui import annotator, background_load, shared
 
-st.set_page_config(page_title="NER Studio", page_icon=":material/label:", layout="wide")
+# An emoji icon: the browser draws it itself (a :material/...: icon is fetched from fonts.gstatic.com).
+st.set_page_config(page_title="NER Studio", page_icon="🏷️", layout="wide")
 
 pages = st.navigation([
     st.Page("screens/predict.py", title="Tag", icon=":material/edit_note:", default=True),
