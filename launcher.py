@@ -18,10 +18,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.db import connect
+from storage.db import connect, write_transaction
 from storage.snapshots import REVIEWED, write_snapshot
 from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, create_job, fail_vanished, get_job, queued_since,
-                          record_event, running_jobs, set_process, update_job)
+                          record_event, resumed_by, running_jobs, set_process, update_job)
 from storage.versions import find_version
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -38,8 +38,10 @@ TRAIN_PARAMS = ("data", "data_dir", "corrections_repeat", "encoder", "init_from"
 # Read here, not passed on: use_corrections snapshots the reviewed documents for the job (and the
 # imported suggestions too with include_imported); heldout_every holds every n-th of them out
 # (scored, never trained on); name is the new version's name and folder (default:
-# v<job id>-<date>-<time>); parent names the version init_from is (the lineage).
-STUDIO_PARAMS = ("use_corrections", "include_imported", "heldout_every", "name", "parent")
+# v<job id>-<date>-<time>); parent names the version init_from is (the lineage); resumes is the
+# job a resumed job continues (set by resume_training).
+STUDIO_PARAMS = ("use_corrections", "include_imported", "heldout_every", "name", "parent", "resumes")
+RESUMABLE_STATES = ("failed", "cancelled")
 MIN_HELDOUT = 5  # fewer held-out documents are too few to score: the fixed set alone judges the version
 _NAME = re.compile(r"\w[\w.-]*")
 
@@ -101,14 +103,7 @@ def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
             argv += ["--corrections", str(folder / "corrections.jsonl")]
             if recorded["heldout_count"]:
                 argv += ["--heldout", str(folder / "heldout.jsonl")]
-        log_path = folder / "log.txt"
-        update_job(db, job_id, params=recorded, log_path=str(log_path), command=shlex.join(argv))
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True,
-                                       env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        _processes[process.pid] = process
-        set_process(db, job_id, process.pid)  # the job may already have marked itself running
+        _spawn(db, job_id, argv, folder, recorded)
         return job_id
     except Exception as error:
         if job_id is not None:
@@ -116,6 +111,86 @@ def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
         raise
     finally:
         db.close()
+
+
+def _spawn(db, job_id: int, argv: list[str], folder: Path, params: dict) -> None:
+    """Record the job's params and command, then launch it in a session of its own, logging to folder."""
+    log_path = folder / "log.txt"
+    update_job(db, job_id, params=params, log_path=str(log_path), command=shlex.join(argv))
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    _processes[process.pid] = process
+    set_process(db, job_id, process.pid)  # the job may already have marked itself running
+
+
+def resume_problem(db, job: dict) -> str | None:
+    """Why the job cannot be resumed, or None when it can: it failed or was cancelled, nobody resumed
+    it yet, and its version does not exist (a resumed job that fails again is resumed in its turn)."""
+    if job["state"] not in RESUMABLE_STATES:
+        return f"job {job['id']} is {job['state']}; only failed or cancelled jobs resume"
+    if not job.get("command"):
+        return f"job {job['id']} has no recorded command"
+    taken = resumed_by(db, job["id"])
+    if taken is not None:
+        return f"job {job['id']} was resumed already, as job {taken}"
+    name = (job.get("params") or {}).get("name")
+    if name and find_version(db, name) is not None:
+        return f"a model version named {name!r} exists already"
+    return None
+
+
+def resume_training(db_path, job_id: int, root=REPO_ROOT) -> int:
+    """Start a new job that continues a failed or cancelled one: the same train_job.py command (the
+    same --out, data and corrections snapshot) with --resume, so core/run.py picks up OUT.resume (the
+    last finished epoch). Its own row and log; registered as the same version name when it finishes.
+    The leftover model folder is the resumed run's own, so it does not block the name here."""
+    root = Path(root).resolve()
+    db_path = Path(db_path).resolve()
+    db = connect(db_path)
+    new_id = None
+    try:
+        with write_transaction(db):  # checked and claimed at once: two clicks cannot resume it twice
+            old = get_job(db, job_id)
+            problem = resume_problem(db, old)
+            if problem:
+                raise ValueError(problem)
+            argv = shlex.split(old["command"])
+            if len(argv) < 2 or Path(argv[1]).name != TRAIN_SCRIPT.name:
+                raise ValueError(f"job {job_id}'s command is not a training job: {old['command']!r}")
+            new_id = create_job(db, {**old["params"], "resumes": job_id})
+        folder = job_dir(root, new_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in ("log.txt", "progress.jsonl"):
+            (folder / stale).unlink(missing_ok=True)
+        argv = _with_flags([sys.executable, str(TRAIN_SCRIPT), *argv[2:]],
+                           {"--db": str(db_path), "--job-id": str(new_id), "--progress": str(folder / "progress.jsonl")})
+        _spawn(db, new_id, argv + ["--resume"], folder, {**old["params"], "resumes": job_id})
+        return new_id
+    except Exception as error:
+        if new_id is not None:
+            record_event(db, new_id, {"event": "failed", "error": f"could not start: {error}"})
+        raise
+    finally:
+        db.close()
+
+
+def _with_flags(argv: list[str], values: dict[str, str]) -> list[str]:
+    """argv with each --flag's value replaced (added when missing), and no --resume (added by the caller)."""
+    out, skip = [], False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg in values:
+            skip = True
+            continue
+        if arg != "--resume":
+            out.append(arg)
+    for flag, value in values.items():
+        out += [flag, value]
+    return out
 
 
 def _snapshot(db, folder: Path, params: dict) -> dict:

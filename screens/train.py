@@ -212,6 +212,8 @@ def show_job(db, job: dict) -> None:
         st.error(f"Failed: {job.get('error')}. The log below says why; the active model is unchanged.")
     else:
         st.warning(f"{state.capitalize()}: {job.get('error') or ''}")
+    if state in launcher.RESUMABLE_STATES:
+        resume_button(db, job)
     columns = st.columns(4)
     columns[0].metric("Epoch", progress["epoch"] or "—")
     columns[1].metric("Step", f"{progress['step'] or 0}/{progress['total_steps'] or '?'}")
@@ -224,6 +226,23 @@ def show_job(db, job: dict) -> None:
     with st.expander("Full log and command"):
         st.code(launcher.read_log(job) or "(empty)", language=None)
         st.caption(job.get("command") or "")
+
+
+def resume_button(db, job: dict) -> None:
+    """Continue a failed or cancelled job from its last finished epoch (a new job, the same version name)."""
+    problem = launcher.resume_problem(db, job)
+    if problem:
+        st.caption(f"Not resumable: {problem}.")
+        return
+    if st.button("Resume from the last finished epoch", key=f"train_resume_{job['id']}"):
+        try:
+            new_id = launcher.resume_training(db_path(), job["id"], root=data_dir().parent)
+        except ValueError as error:
+            st.error(f"Could not resume: {error}")
+            return
+        st.session_state["train_job"] = new_id
+        st.session_state.pop("train_job_pick", None)  # show the new job, not the one it resumes
+        st.rerun(scope="app")
 
 
 def versions_panel(db) -> None:

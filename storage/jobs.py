@@ -68,6 +68,13 @@ def running_jobs(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("SELECT id, pid FROM jobs WHERE state = 'running'"))
 
 
+def resumed_by(db: sqlite_utils.Database, job_id: int) -> int | None:
+    """The job that resumes job_id (its params' "resumes"), None if none does."""
+    row = one(db, "SELECT id FROM jobs WHERE json_extract(params_json, '$.resumes') = ? ORDER BY id LIMIT 1",
+              [int(job_id)])
+    return row["id"] if row else None
+
+
 def queued_since(db: sqlite_utils.Database, before: str) -> list[int]:
     """Ids of jobs queued before an ISO time and never given a process."""
     return [row["id"] for row in db.query("SELECT id FROM jobs WHERE state = 'queued' AND pid IS NULL AND created_at < ?",
