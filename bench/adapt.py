@@ -89,7 +89,7 @@ def correct_next(db, gold_spans: dict, count: int, strategy: str, rng: random.Ra
     from storage.documents import queue, save_correction
     from storage.versions import active_version
 
-    waiting = queue(db, order="confidence", status="new")  # the Correct screen's order
+    waiting = queue(db, order="confidence", status="to review")  # the Correct screen's order
     chosen = waiting[:count] if strategy == "least-confident" else rng.sample(waiting, min(count, len(waiting)))
     version = active_version(db)["name"]
     for doc in chosen:

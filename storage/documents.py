@@ -20,6 +20,7 @@ from core.labels import ENTITY_TYPES
 from storage.db import decode, dumps, now, one, write_transaction
 
 STATUSES = ("new", "imported", "corrected")
+TO_REVIEW = ("new", "imported")  # the queue: the model's predictions and imported files' suggestions
 ANNOTATED = ("imported", "corrected")  # what training and exports read
 _ORDERS = {
     "confidence": "d.confidence IS NULL, d.confidence, d.id",  # least confident first, unscored last
@@ -125,14 +126,17 @@ def add_documents(db: sqlite_utils.Database, rows) -> list[int]:
 
 def queue(db: sqlite_utils.Database, order: str = "confidence", status: str | None = None,
           limit: int | None = None, search: str = "") -> list[dict]:
-    """Documents in review order; status None means every document, "new" the ones still to review;
+    """Documents in review order; status None means every document, "to review" the model's and the
+    imported files' suggestions still to review (new or imported), else that one status;
     search keeps the documents whose text contains it."""
     if order not in _ORDERS:
         raise ValueError(f"order must be one of {', '.join(_ORDERS)}, got {order!r}")
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"status must be one of {', '.join(STATUSES)} or None, got {status!r}")
-    sql = _DOCUMENTS + " WHERE (? IS NULL OR d.status = ?) AND instr(d.text, ?) > 0" + f" ORDER BY {_ORDERS[order]}"
-    params = [status, status, search or ""]
+    statuses = TO_REVIEW if status == "to review" else STATUSES if status is None else (status,)
+    if not set(statuses) <= set(STATUSES):
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, 'to review' or None, got {status!r}")
+    marks = ", ".join("?" for _ in statuses)
+    sql = _DOCUMENTS + f" WHERE d.status IN ({marks}) AND instr(d.text, ?) > 0" + f" ORDER BY {_ORDERS[order]}"
+    params = [*statuses, search or ""]
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))

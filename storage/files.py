@@ -1,8 +1,10 @@
 """Annotated files in and out of the studio: the chars/TAG pair, JSON lines of spans, CoNLL.
 
-Imports keep the good lines and refuse the bad ones with their line numbers. Imported
-annotations are recorded as each document's first correction, by annotator "import:<file name>",
-with the status "imported": training and export read them, the queue does not offer them.
+Imports keep the good lines and refuse the bad ones with their line numbers. A file's
+annotations are suggestions: the document is "imported", its spans are the file's (as a model's
+prediction would be, predicted_by "import:<file name>"), and it waits in the queue for a person to
+review it; only reviewed documents train by default. A file the user marks as reviewed gold is
+recorded as each document's first correction, by "import:<file name>", status "corrected".
 Exports write the corrected documents with core.corpora's writers.
 """
 from __future__ import annotations
@@ -21,13 +23,18 @@ from storage.documents import _append_correction, _insert_document, check_spans,
 _KNOWN_TAGS = frozenset(DEFAULT_TAGS) | {tag.replace("_", "-") for tag in DEFAULT_TAGS}
 
 
-def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str) -> int:
+def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str, reviewed: bool) -> int:
+    spans = check_spans(text, spans)
+    if not reviewed:  # a suggestion to review, like a model's prediction
+        document_id = _insert_document(db, text, source, spans, annotator)
+        db.execute("UPDATE documents SET status = 'imported' WHERE id = ?", [document_id])
+        return document_id
     document_id = _insert_document(db, text, source)
-    _append_correction(db, document_id, check_spans(text, spans), annotator, None, note, None, status="imported")
+    _append_correction(db, document_id, spans, annotator, None, note, None, status="corrected")
     return document_id
 
 
-def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str) -> dict:
+def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str, reviewed: bool = False) -> dict:
     """Import a chars/TAG pair (core.corpora's rules: one sentence a line, tokens split at spaces).
 
     Returns {"imported": n, "refused": [problem strings naming the line], "repaired": [...],
@@ -52,16 +59,16 @@ def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str) -
             result["repaired"].append(f"line {line}: I_ tag without its B_ at position(s) "
                                       f"{', '.join(map(str, orphans))}, read as B_")
         spans = [list(span) for span in tags_to_spans(tags)]
-        result["document_ids"].append(_add_annotated(db, text, spans, source, annotator, f"line {line}"))
+        result["document_ids"].append(_add_annotated(db, text, spans, source, annotator, f"line {line}", reviewed))
     result["imported"] = len(result["document_ids"])
     return result
 
 
-def import_jsonl(db: sqlite_utils.Database, path, source: str) -> dict:
+def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = False) -> dict:
     """Import JSON lines {"text": ..., "spans": [[start, end, label], ...]}.
 
-    A line with "spans" becomes a corrected document (its first correction by "import:<file
-    name>"); a line without, a new document for the queue. Bad lines are refused with their
+    A line with "spans" becomes an imported document (a suggestion to review, or with reviewed a
+    corrected one); a line without, a new document for the queue. Bad lines are refused with their
     numbers; returns {"imported", "refused", "document_ids"} like import_pair.
     """
     annotator = f"import:{Path(path).name}"
@@ -83,7 +90,7 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str) -> dict:
                 raise ValueError("the text is blank")
             if "spans" in record:
                 spans = check_spans(record["text"], record["spans"])
-                document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}")
+                document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}", reviewed)
             else:
                 document_id = _insert_document(db, record["text"], source)
         except ValueError as error:  # json.JSONDecodeError is a ValueError

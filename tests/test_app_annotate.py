@@ -128,7 +128,8 @@ def test_imported_documents_are_listed_as_imported_not_as_corrected(db):
         ("spans.jsonl", '{"text": "张三在上海", "spans": [[0, 2, "PER"]]}\n'.encode(), "application/jsonl"))
     at.button(key="correct_import_jsonl_go").click()
     run(at)
-    assert "1 imported with their annotations" in at.get("progress")[0].proto.text
+    # The file's annotations are suggestions: the document waits in the queue for review.
+    assert "1 to review (1 imported from files" in at.get("progress")[0].proto.text
     at.selectbox(key="correct_status").set_value("imported")
     run(at)
     assert "· imported ·" in at.selectbox(key="correct_doc").format_func(at.selectbox(key="correct_doc").value)

@@ -161,7 +161,20 @@ def test_import_pair_refuses_bad_lines_with_their_numbers(db, tmp_path):
     documents = corrected_documents(db)
     assert [(doc["text"], doc["spans"]) for doc in documents] == [
         ("张三在北京", [[0, 2, "PER"], [3, 5, "LOC"]]), ("联合国", [[0, 3, "ORG"]])]
-    assert history(db, documents[0]["id"])[0]["annotator"] == "import:in.txt"
+    # A file's annotations are suggestions (no person saw them): provenance is the predictor's name,
+    # the document waits in the queue to be reviewed.
+    assert documents[0]["predicted_by"] == "import:in.txt" and history(db, documents[0]["id"]) == []
+    assert [doc["id"] for doc in queue(db, status="to review")] == [doc["id"] for doc in documents]
+
+
+def test_an_import_marked_reviewed_counts_as_corrected(db, tmp_path):
+    chars, tags = tmp_path / "gold.txt", tmp_path / "gold_TAG.txt"
+    chars.write_text("张 三 在 北 京\n", encoding="utf-8")
+    tags.write_text("B_PER I_PER O B_LOC I_LOC\n", encoding="utf-8")
+    [document_id] = import_pair(db, chars, tags, "upload", reviewed=True)["document_ids"]
+    assert get_document(db, document_id)["status"] == "corrected"
+    assert history(db, document_id)[0]["annotator"] == "import:gold.txt"
+    assert queue(db, status="to review") == []
 
 
 def test_import_jsonl_keeps_good_lines(db, tmp_path):

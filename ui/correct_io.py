@@ -73,6 +73,9 @@ def _show_import(result: dict) -> None:
 
 def import_files(db) -> None:
     kind = st.radio("Format", ["chars/TAG pair", "JSON lines"], horizontal=True, key="correct_import_kind")
+    reviewed = st.checkbox("These annotations are reviewed gold", key="correct_import_reviewed",
+                           help="Unticked, a file's annotations are suggestions: they wait in the queue for "
+                                "review, and only reviewed documents train. Ticked, they count as corrected.")
     if kind == "chars/TAG pair":
         left, right = st.columns(2)
         chars_upload = left.file_uploader("Characters file (e.g. train.txt)", type=["txt"], key="correct_import_chars")
@@ -86,7 +89,7 @@ def import_files(db) -> None:
                 chars_dir.mkdir()
                 tags_dir.mkdir()
                 result = documents.import_pair(db, _saved(chars_upload, chars_dir), _saved(tags_upload, tags_dir),
-                                               source=f"import:{chars_upload.name}")
+                                               source=f"import:{chars_upload.name}", reviewed=reviewed)
             _show_import(result)
     else:
         upload = st.file_uploader('JSON lines: {"text": ..., "spans": [[start, end, label], ...]}',
@@ -96,7 +99,8 @@ def import_files(db) -> None:
                 st.warning("Choose a .jsonl file first.")
                 return
             with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
-                result = documents.import_jsonl(db, _saved(upload, Path(folder)), source=f"import:{upload.name}")
+                result = documents.import_jsonl(db, _saved(upload, Path(folder)), source=f"import:{upload.name}",
+                                                reviewed=reviewed)
             _show_import(result)
 
 

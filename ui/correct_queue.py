@@ -10,17 +10,18 @@ from ui import formats
 from ui.correct_editor import QUEUE_IDS
 
 ORDERS = {"confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
-STATUS_FILTERS = {"new": "to review", "all": "all", "corrected": "corrected", "imported": "imported"}
+STATUS_FILTERS = {"to review": "to review", "all": "all", "new": "model's predictions to review",
+                  "imported": "imported suggestions to review", "corrected": "corrected"}
 
 
 def progress(db) -> None:
     """Done / in the queue: documents a person saved out of every document sent for review."""
     counts = documents.status_counts(db)
-    done, todo = counts["corrected"], counts["new"]
+    done, todo = counts["corrected"], counts["new"] + counts["imported"]
     total = done + todo
     text = f"**{done}** done of **{total}** in the queue · {todo} to review"
     if counts["imported"]:
-        text += f" · {counts['imported']} imported with their annotations (not queued)"
+        text += f" ({counts['imported']} imported from files: their annotations are suggestions until reviewed)"
     st.progress(done / total if total else 0.0, text=text)
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from ui.formats import score_summary
 from ui.plain import md
-from ui.versions import version_scores
+from ui.versions import duration, job_progress, version_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "default"
@@ -142,15 +142,6 @@ def _job_line(job: dict) -> str:
     return f"**Training {md(name)}** · {job.get('state', '?')}"
 
 
-def _job_fraction(job: dict) -> float | None:
-    """Share of the planned steps done, from the job's latest step event."""
-    progress = job.get("progress") or {}
-    step, total = progress.get("step"), progress.get("total_steps")
-    if not isinstance(step, (int, float)) or not isinstance(total, (int, float)) or total <= 0:
-        return None
-    return max(0.0, min(1.0, step / total))
-
-
 def _running_jobs(db) -> list[dict]:
     from launcher import refresh_jobs
     from storage import jobs
@@ -165,11 +156,12 @@ def _show_jobs() -> None:
         st.rerun(scope="app")  # the job just ended: redraw everything (a new version may exist)
     for job in running:
         st.markdown(_job_line(job))
-        fraction = _job_fraction(job)
-        if fraction is None:
+        progress = job_progress(job)
+        if progress["phase"] is None:
             st.caption("starting…")
         else:
-            st.progress(fraction, text=f"{100 * fraction:.0f}% of the planned steps")
+            st.progress(progress["fraction"], text=f"{progress['phase_text']} · {100 * progress['fraction']:.0f}% · "
+                                                   f"ETA {duration(progress['eta_s'])}")
 
 
 def draw_sidebar() -> None:
