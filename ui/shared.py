@@ -113,22 +113,6 @@ def scores_caption(version: dict) -> str | None:
     return score_summary(version_scores(version))
 
 
-def annotator(prefix: str) -> str:
-    """The annotator's name, asked once per browser session; stops the page until it is given."""
-    name = st.session_state.get("annotator")
-    if name:
-        return name
-    with st.form(f"{prefix}_annotator_form"):
-        st.markdown("**Who is correcting?** Your name is stored with every correction you save.")
-        typed = st.text_input("Your name", key=f"{prefix}_annotator_name")
-        if st.form_submit_button("Start"):
-            if typed.strip():
-                st.session_state["annotator"] = typed.strip()
-                st.rerun()
-            st.warning("Type a name first.")
-    st.stop()
-
-
 def exported(write, db, *names) -> list[bytes]:
     """Bytes of the files write(db, *paths) produces: storage's exporters write paths, downloads want bytes."""
     with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
@@ -162,6 +146,11 @@ def _show_jobs() -> None:
         else:
             st.progress(progress["fraction"], text=f"{progress['phase_text']} · {100 * progress['fraction']:.0f}% · "
                                                    f"ETA {duration(progress['eta_s'])}")
+        if st.button("Cancel", key=f"sidebar_cancel_{job['id']}", type="tertiary", icon=":material/cancel:"):
+            from launcher import cancel_job
+
+            cancel_job(get_db(), job["id"])
+            st.rerun(scope="app")
 
 
 def draw_sidebar() -> None:
