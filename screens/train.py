@@ -115,7 +115,9 @@ def launch(params: dict) -> None:
         st.error(f"Could not start: {error}")
         return
     st.session_state["train_job"] = job_id
-    st.success(f"Started job {job_id}.")
+    st.session_state.pop("train_job_pick", None)  # the jobs panel shows the new job, not the one picked before
+    st.session_state["train_started"] = f"Started job {job_id}."
+    st.rerun(scope="app")  # the sidebar shows it at once too
 
 
 def start_form(db) -> None:
@@ -190,7 +192,7 @@ def job_panel() -> None:
     by_id = {job["id"]: job for job in all_jobs}
     default = st.session_state.get("train_job")
     if default not in by_id:
-        default = min(running) if running else ids[0]
+        default = max(running) if running else ids[0]  # the newest running job, else the newest job
     chosen = st.selectbox("Job", ids, index=ids.index(default), key="train_job_pick",
                           # no state in the label: the browser keeps an option's first label while it stays chosen
                           format_func=lambda i: f"job {i} · {(by_id[i]['params'] or {}).get('name', '?')}")
@@ -305,6 +307,8 @@ with st.expander("Improve the active model with my corrections", expanded=idle):
 with st.expander("Advanced: train from the encoder"):
     start_form(db)
 st.subheader("Jobs")
+if "train_started" in st.session_state:
+    st.success(st.session_state.pop("train_started"))
 has_running = any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))
 st.fragment(run_every=POLL_SECONDS if has_running else None)(job_panel)()
 st.subheader("Model versions")
