@@ -18,7 +18,8 @@ from storage import jobs
 from storage import snapshots
 from storage.documents import corrected_documents
 from storage.versions import list_versions, set_active
-from ui import charts, shared
+from ui import charts, roots, shared
+from ui.plain import md
 from ui.shared import active_version, data_dir, db_path, get_db, model_folder
 from ui.train_form import (
     BUNDLED_CHOICES,
@@ -34,6 +35,7 @@ from ui.versions import (
     duration,
     job_progress,
     lineage,
+    lineage_text,
     promotion_reference,
     step_events,
     version_label,
@@ -72,7 +74,10 @@ def choose_data(root: Path) -> tuple[list[str], list[str]]:
     if choice == FOLDER_CHOICE:
         folder = st.text_input("Corpus folder (train, dev and optionally test as chars/TAG pairs)",
                                key="train_corpus_folder")
-        return [folder.strip()], corpus_problems(folder.strip())
+        try:  # outside the roots: refused before the folder is looked at, so nothing says if it exists
+            return [str(roots.confine(folder))], corpus_problems(roots.confine(folder))
+        except roots.OutsideRoots as refused:
+            return [folder.strip()], [md(str(refused))]
     data = BUNDLED_CHOICES[choice]
     missing = [name for name in data if corpus_problems(corpus_folder(name, root))]
     return data, [f"corpus {name} is not prepared under {corpora_root(root)}: run python -m core prepare"
@@ -143,9 +148,13 @@ def start_form(db) -> None:
     with right:
         encoder = st.text_input("Encoder folder (the bundled e5-small, or any Hugging Face encoder)",
                                 value=str(root / "encoders" / "e5-small"), key="train_encoder")
-        info = encoder_info(encoder)
-        if info is None:
-            problems.append(f"{encoder} is not an encoder folder (no config.json with num_hidden_layers)")
+        try:
+            info = encoder_info(roots.confine(encoder))
+            if info is None:
+                problems.append(f"{md(encoder)} is not an encoder folder (no config.json with num_hidden_layers)")
+        except roots.OutsideRoots as refused:
+            info = None
+            problems.append(md(str(refused)))
         max_layers = info["layers"] if info else 12
         head = st.radio("Head", HEADS, horizontal=True, key="train_head",
                         format_func={"crf": "CRF", "softmax": "softmax"}.get)
@@ -271,6 +280,9 @@ def versions_panel(db) -> None:
         st.caption(f"Scored before promotion against {active['name']} on the same sets: "
                    + " · ".join(f"{corpus} {100 * mine:.1f} vs {100 * micro_f1s(reference).get(corpus, float('nan')):.1f}"
                                 for corpus, mine in micro_f1s(version_scores(by_id[chosen])).items()))
+    origin = lineage_text(by_id[chosen], trainings[chosen], job_rows[chosen])
+    if origin:
+        st.caption(origin)
     note = lineage(by_id[chosen], trainings[chosen], job_rows[chosen])["note"]
     if note:
         st.info(note)

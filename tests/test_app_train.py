@@ -20,16 +20,18 @@ def perfect_scores(corpus: str) -> dict:
 
 
 @pytest.fixture
-def studio(tiny_model, tmp_path, monkeypatch):
-    """A data folder with a tiny corpus, and a default model that claims perfect scores on it."""
+def studio(tiny_model, tiny_bert, tmp_path, monkeypatch):
+    """A data folder with a tiny corpus and encoder, and a default model that claims perfect scores on it."""
     corpus = write_corpus(tmp_path / "data" / "corpora" / "tiny")
+    encoder = shutil.copytree(tiny_bert, tmp_path / "data" / "encoders" / "tiny")  # under the roots (ui/roots.py)
     default = tmp_path / "default-model"
     shutil.copytree(tiny_model, default)
     (default / "scores.json").write_text(json.dumps(perfect_scores("tiny")), encoding="utf-8")
     monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
     monkeypatch.setenv("NER_STUDIO_MODEL", str(default))
-    return {"corpus": corpus, "db": tmp_path / "studio.db", "data": tmp_path / "data"}
+    monkeypatch.delenv("NER_STUDIO_ROOTS", raising=False)  # the default roots: the data folder and models/
+    return {"corpus": corpus, "db": tmp_path / "studio.db", "data": tmp_path / "data", "encoder": encoder}
 
 
 def fill_form(at, corpus, encoder, name, epochs=1):
@@ -60,10 +62,10 @@ def wait_for_end(db_path, job_id, timeout=240):
     raise AssertionError(f"job {job_id} still {job['state']} after {timeout} s:\n{job['log_tail']}")
 
 
-def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_after_confirmation(studio, tiny_bert):
+def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_after_confirmation(studio):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
-    fill_form(at, studio["corpus"], tiny_bert, "quick").run()
+    fill_form(at, studio["corpus"], studio["encoder"], "quick").run()
     assert not at.warning, [w.value for w in at.warning]
     at.button(key="train_start").click().run()
     assert not at.exception, at.exception
@@ -97,9 +99,9 @@ def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_afte
     assert any("quick is now the active model" in s.value for s in at.success)
 
 
-def test_a_running_job_can_be_cancelled(studio, tiny_bert):
+def test_a_running_job_can_be_cancelled(studio):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    fill_form(at, studio["corpus"], tiny_bert, "long", epochs=100).run()
+    fill_form(at, studio["corpus"], studio["encoder"], "long", epochs=100).run()
     at.button(key="train_start").click().run()
     job_id = at.session_state["train_job"]
     at.button(key=f"train_cancel_{job_id}").click().run()
