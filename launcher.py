@@ -20,7 +20,7 @@ import sqlite_utils
 
 from storage.db import connect, write_transaction
 from storage.snapshots import REVIEWED, write_snapshot
-from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, create_job, fail_vanished, get_job, queued_since,
+from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, active_jobs, create_job, fail_vanished, get_job, queued_since,
                           record_event, resumed_by, running_jobs, set_process, update_job)
 from storage.versions import find_version
 
@@ -39,8 +39,9 @@ TRAIN_PARAMS = ("data", "data_dir", "corrections_repeat", "encoder", "init_from"
 # imported suggestions too with include_imported); heldout_every holds every n-th of them out
 # (scored, never trained on); name is the new version's name and folder (default:
 # v<job id>-<date>-<time>); parent names the version init_from is (the lineage); resumes is the
-# job a resumed job continues (set by resume_training).
-STUDIO_PARAMS = ("use_corrections", "include_imported", "heldout_every", "name", "parent", "resumes")
+# job a resumed job continues (set by resume_training); user is who started it (the job limits).
+DEFAULT_MAX_RUNNING = 2
+STUDIO_PARAMS = ("use_corrections", "include_imported", "heldout_every", "name", "parent", "resumes", "user")
 RESUMABLE_STATES = ("failed", "cancelled")
 MIN_HELDOUT = 5  # fewer held-out documents are too few to score: the fixed set alone judges the version
 _NAME = re.compile(r"\w[\w.-]*")
@@ -71,7 +72,31 @@ def job_dir(root, job_id: int) -> Path:
     return Path(root) / "data" / "jobs" / str(job_id)
 
 
-def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
+class Refused(ValueError):
+    """The job may not start now (a limit, or the user's role); the message says why."""
+
+
+def max_running_jobs() -> int:
+    """The global cap: NER_STUDIO_MAX_JOBS, default 2 (two trainings already share a GPU or 2 CPU cores)."""
+    return int(os.environ.get("NER_STUDIO_MAX_JOBS", DEFAULT_MAX_RUNNING))
+
+
+def _claim(db, user: str | None, params: dict) -> int:
+    """Check the limits and create the job row in one write transaction, so that two users clicking at
+    once cannot both take the last place. The caller has run refresh_jobs: a vanished job holds no place."""
+    with write_transaction(db):
+        active = active_jobs(db)
+        mine = [job for job in active if job["user"] == user]
+        if mine:
+            raise Refused(f"{'you have' if user else 'there is'} a training job running already (job {mine[0]['id']}): "
+                          "wait for it to finish or cancel it first (one job per user)")
+        if len(active) >= max_running_jobs():
+            raise Refused(f"{len(active)} training jobs are running, the most this server allows at once: "
+                          "try again when one has finished")
+        return create_job(db, {**params, "user": user})
+
+
+def start_training(db_path, params: dict, root=REPO_ROOT, user: str | None = None) -> int:
     """Create a job and launch train_job.py for it; returns the job id at once.
 
     Files: root/data/jobs/<id>/log.txt (stdout and stderr), progress.jsonl (every event) and
@@ -86,9 +111,11 @@ def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
     job_id = None
     try:
         name = params.get("name")
-        if name is not None:
-            _check_name(db, name, root)
-        job_id = create_job(db, params)
+        refresh_jobs(db)
+        with write_transaction(db):
+            if name is not None:
+                _check_name(db, name, root)
+            job_id = _claim(db, user, params)
         name = name or f"v{job_id}-{time.strftime('%Y%m%d-%H%M%S')}"
         folder = job_dir(root, job_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -97,7 +124,7 @@ def start_training(db_path, params: dict, root=REPO_ROOT) -> int:
         argv = [sys.executable, str(TRAIN_SCRIPT), "--out", str(root / "data" / "models" / name),
                 "--db", str(db_path), "--job-id", str(job_id), "--progress", str(folder / "progress.jsonl"),
                 "--quiet", *flags]
-        recorded = {**params, "name": name}
+        recorded = {**params, "name": name, "user": user}
         if params.get("use_corrections"):
             recorded.update(_snapshot(db, folder, params))
             argv += ["--corrections", str(folder / "corrections.jsonl")]
@@ -141,7 +168,7 @@ def resume_problem(db, job: dict) -> str | None:
     return None
 
 
-def resume_training(db_path, job_id: int, root=REPO_ROOT) -> int:
+def resume_training(db_path, job_id: int, root=REPO_ROOT, user: str | None = None) -> int:
     """Start a new job that continues a failed or cancelled one: the same train_job.py command (the
     same --out, data and corrections snapshot) with --resume, so core/run.py picks up OUT.resume (the
     last finished epoch). Its own row and log; registered as the same version name when it finishes.
@@ -151,6 +178,7 @@ def resume_training(db_path, job_id: int, root=REPO_ROOT) -> int:
     db = connect(db_path)
     new_id = None
     try:
+        refresh_jobs(db)
         with write_transaction(db):  # checked and claimed at once: two clicks cannot resume it twice
             old = get_job(db, job_id)
             problem = resume_problem(db, old)
@@ -159,14 +187,14 @@ def resume_training(db_path, job_id: int, root=REPO_ROOT) -> int:
             argv = shlex.split(old["command"])
             if len(argv) < 2 or Path(argv[1]).name != TRAIN_SCRIPT.name:
                 raise ValueError(f"job {job_id}'s command is not a training job: {old['command']!r}")
-            new_id = create_job(db, {**old["params"], "resumes": job_id})
+            new_id = _claim(db, user, {**old["params"], "resumes": job_id})
         folder = job_dir(root, new_id)
         folder.mkdir(parents=True, exist_ok=True)
         for stale in ("log.txt", "progress.jsonl"):
             (folder / stale).unlink(missing_ok=True)
         argv = _with_flags([sys.executable, str(TRAIN_SCRIPT), *argv[2:]],
                            {"--db": str(db_path), "--job-id": str(new_id), "--progress": str(folder / "progress.jsonl")})
-        _spawn(db, new_id, argv + ["--resume"], folder, {**old["params"], "resumes": job_id})
+        _spawn(db, new_id, argv + ["--resume"], folder, {**old["params"], "resumes": job_id, "user": user})
         return new_id
     except Exception as error:
         if new_id is not None:

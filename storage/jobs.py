@@ -68,6 +68,12 @@ def running_jobs(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("SELECT id, pid FROM jobs WHERE state = 'running'"))
 
 
+def active_jobs(db: sqlite_utils.Database) -> list[dict]:
+    """{"id", "user"} of the queued and running jobs (user: who started it, from its params)."""
+    return list(db.query("SELECT id, json_extract(params_json, '$.user') AS user FROM jobs "
+                         "WHERE state IN ('queued', 'running') ORDER BY id"))
+
+
 def resumed_by(db: sqlite_utils.Database, job_id: int) -> int | None:
     """The job that resumes job_id (its params' "resumes"), None if none does."""
     row = one(db, "SELECT id FROM jobs WHERE json_extract(params_json, '$.resumes') = ? ORDER BY id LIMIT 1",
