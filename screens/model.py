@@ -11,13 +11,14 @@ import streamlit as st
 
 from core.evaluation import SAMPLE_SIZE, evaluate_sample, folder_stamp, micro_f1s, sample_sentences, saved_confusion
 from core.experiment import STUDIES
-from core.model import is_model_folder
+from core.model import TRAINING_FILE, is_model_folder, read_json
 from core.model_files import crf_parameters
+from storage import jobs
 from storage.versions import list_versions
 from ui import charts, shared
 from ui.formats import percent
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
-from ui.versions import version_curves, version_label, version_scores
+from ui.versions import lineage_text, version_curves, version_label, version_scores
 
 VIEWS = ["Transitions", "Training curves", "Scores", "Confusion", "Compare", "Experiments"]
 
@@ -166,6 +167,9 @@ if not is_model_folder(folder):
              "Choose another version, or make another one active on the Train screen.")
     st.stop()
 st.caption(f"{folder} · created {version.get('created_at', '?')}")
+origin = lineage_text(version, read_json(folder, TRAINING_FILE), jobs.get_job(db, version["job_id"]) if version.get("job_id") else None)
+if origin:
+    st.caption(origin)
 view = st.radio("Show", VIEWS, horizontal=True, key="model_view")
 if view == "Transitions":
     show_transitions(folder)

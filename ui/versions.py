@@ -53,6 +53,21 @@ def lineage(version: dict, training: dict | None, job: dict | None) -> dict:
             "note": params.get("heldout_note", "")}
 
 
+def lineage_text(version: dict, training: dict | None, job: dict | None) -> str | None:
+    """One line on where a version comes from and how it did on the user's held-out documents."""
+    line = lineage(version, training, job)
+    if line["parent"] == "—":
+        return None
+    text = f"Fine-tuned from {line['parent']}"
+    if line["corrections"] is not None:
+        text += f" on {line['corrections']} reviewed document(s), {line['held out'] or 0} held out"
+    after = micro_f1s(version_scores(version)).get("heldout")
+    before = micro_f1s((training or {}).get("before")).get("heldout")
+    if after is not None and before is not None:
+        text += f"; held-out F1 {100 * before:.1f} -> {100 * after:.1f} ({100 * (after - before):+.1f})"
+    return text + "."
+
+
 def promotion_reference(training: dict | None, active_folder: str) -> dict | None:
     """The active model's scores on the candidate's own evaluation sets, when the candidate was
     fine-tuned from the active model: the job scored its parent on the same sample and held-out

@@ -1,0 +1,79 @@
+"""Improving the active model with corrections, from the Train screen: a real job on the tiny model,
+the held-out share, the lineage, the candidate scored against its parent before promotion."""
+from streamlit.testing.v1 import AppTest
+
+from conftest import SENTENCES
+from test_app_data import write_corpus
+from test_app_train import PAGE, studio, wait_for_end  # noqa: F401  (studio is a fixture)
+
+TEXTS = [(f"{prefix}{text}", [[s + len(prefix), e + len(prefix), label] for s, e, label in spans])
+         for prefix in ("", "据说", "听说", "今天", "昨天") for text, spans in SENTENCES]
+
+
+def corrected_studio(studio):  # noqa: F811
+    """The bundled corpora's names (as the improve recipe replays them) and 30 reviewed documents."""
+    from storage.db import connect
+    from storage.documents import add_document, save_correction
+
+    for corpus in ("msra", "pd"):
+        write_corpus(studio["data"] / "corpora" / corpus)
+    db = connect(studio["db"])
+    for text, spans in TEXTS:
+        save_correction(db, add_document(db, text, "test"), spans, "ada", base_revision=None)
+    return db
+
+
+def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_lineage(studio):  # noqa: F811
+    from core.model import TRAINING_FILE, read_json
+    from storage.db import connect
+    from storage.versions import list_versions
+
+    corrected_studio(studio)
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert "24 reviewed documents to learn from; 6 held out" in " ".join(
+        c.value for c in at.caption)
+    at.number_input(key="train_improve_budget").set_value(0.5)
+    at.text_input(key="train_improve_name").set_value("improved")
+    at.button(key="train_improve").click().run()
+    assert not at.exception, at.exception
+    job = wait_for_end(studio["db"], at.session_state["train_job"])
+    assert job["state"] == "finished", job["log_tail"]
+    params = job["params"]
+    assert params["parent"] == "default" and params["replay"] > 0 and params["init_from"]
+    assert params["corrections_count"] == 24 and params["heldout_count"] == 6  # every 5th document by id
+    assert {doc_id for doc_id, _ in params["corrections_seen"]}.isdisjoint(params["heldout_ids"])
+    assert "evaluating heldout" in job["log_tail"]
+
+    [version] = [v for v in list_versions(connect(studio["db"])) if v["name"] == "improved"]
+    assert "heldout" in version["scores"]  # the user's held-out documents, scored after training
+    training = read_json(version["path"], TRAINING_FILE)
+    assert "heldout" in training["before"]  # ... and the parent on the same documents, before it
+
+    at.run()
+    table = at.dataframe[0].value
+    row = table[table["name"] == "improved"].iloc[0]
+    assert row["parent"] == "default" and row["corrections"] == 24 and row["held out"] == 6
+    at.selectbox(key="train_promote_pick").set_value(version["id"]).run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "Fine-tuned from default on 24 reviewed document(s), 6 held out; held-out F1" in captions
+    assert "against default on the same sets" in captions
+
+
+def test_too_few_held_out_documents_are_said_and_the_fixed_set_judges(studio):  # noqa: F811
+    from storage.db import connect
+    from storage.documents import add_document, save_correction
+
+    for corpus in ("msra", "pd"):
+        write_corpus(studio["data"] / "corpora" / corpus)
+    db = connect(studio["db"])
+    for text, spans in SENTENCES[:4]:  # ids 1-4: none is a 5th
+        save_correction(db, add_document(db, text, "test"), spans, "ada", base_revision=None)
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert any("too few to score" in i.value for i in at.info)
+
+
+def test_with_no_reviewed_corrections_the_improve_button_waits(studio):  # noqa: F811
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert at.button(key="train_improve").disabled
+    assert any("No reviewed corrections yet" in i.value for i in at.info)
