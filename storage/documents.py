@@ -10,9 +10,6 @@ Spans are lists [start, end, label], end exclusive, label one of core.labels.ENT
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 
 import sqlite_utils
 
@@ -212,37 +209,3 @@ def corrected_documents(db: sqlite_utils.Database) -> list[dict]:
     """Every annotated document, corrected or imported (oldest first), with its latest spans: what
     training and export read."""
     return [_document(row) for row in db.query(_DOCUMENTS + " WHERE d.status IN (?, ?) ORDER BY d.id", ANNOTATED)]
-
-
-def snapshot_corrections(db: sqlite_utils.Database, path) -> int:
-    """Write the corrected documents as JSON lines {"text", "spans"} to path atomically; returns how many.
-
-    A training job reads this snapshot, so annotators can keep saving while it runs.
-    """
-    documents = corrected_documents(db)  # one SELECT: a consistent snapshot
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
-            for doc in documents:
-                file.write(json.dumps({"text": doc["text"], "spans": doc["spans"]}, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return len(documents)
-
-
-_MOVED = {name: "files" for name in ("import_pair", "import_jsonl", "export_pair", "export_jsonl", "export_conll")}
-_MOVED.update({name: "apply_all" for name in ("occurrences", "apply_plan", "apply_to_all")})
-
-
-def __getattr__(name):
-    """Files in and out (storage/files.py) and apply to all (storage/apply_all.py) import this
-    module; they are part of this API."""
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"storage.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

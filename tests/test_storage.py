@@ -10,9 +10,11 @@ import pytest
 from core.corpora import Sentence, read_conll, read_jsonl_spans, read_pair
 from core.labels import spans_to_tags
 from storage.db import MIGRATIONS, connect
-from storage.documents import (ConflictError, add_document, add_documents, apply_to_all, corrected_documents,
-                               export_conll, export_jsonl, export_pair, get_document, history, import_jsonl,
-                               import_pair, occurrences, queue, restore, save_correction, snapshot_corrections)
+from storage.apply_all import apply_to_all, occurrences
+from storage.documents import (ConflictError, add_document, add_documents, corrected_documents, get_document, history,
+                               queue, restore, save_correction)
+from storage.files import export_conll, export_jsonl, export_pair, import_jsonl, import_pair
+from storage.snapshots import write_snapshot
 from storage.versions import (active_version, ensure_default_version, get_version, list_versions,
                               register_model_folders, register_version, set_active)
 from conftest import ROOT, SENTENCES
@@ -212,9 +214,22 @@ def test_export_round_trip(db, tmp_path):
 
 def test_snapshot_corrections_is_what_training_reads(db, tmp_path):
     _store_sentences(db)
-    assert snapshot_corrections(db, tmp_path / "jobs" / "1" / "corrections.jsonl") == len(SENTENCES)
+    assert write_snapshot(db, tmp_path / "jobs" / "1" / "corrections.jsonl")["train"] == len(SENTENCES)
     assert [s.text for s in read_jsonl_spans(tmp_path / "jobs" / "1" / "corrections.jsonl")] == \
         [text for text, _ in SENTENCES]
+
+
+def test_a_snapshot_holds_every_nth_document_out_and_trains_on_reviewed_ones_only(db, tmp_path):
+    _store_sentences(db)
+    corrected = [doc["id"] for doc in queue(db, status="corrected")]
+    suggestion = tmp_path / "s.jsonl"
+    suggestion.write_text('{"text": "王五在广州", "spans": [[0, 2, "PER"]]}\n', encoding="utf-8")
+    [imported] = import_jsonl(db, suggestion, "upload")["document_ids"]  # not reviewed
+    written = write_snapshot(db, tmp_path / "train.jsonl", tmp_path / "heldout.jsonl", heldout_every=3)
+    assert written["heldout_ids"] == [i for i in sorted(corrected) if i % 3 == 0] and written["heldout"] == 2
+    assert sorted(doc_id for doc_id, _ in written["seen"]) == [i for i in sorted(corrected) if i % 3]
+    assert imported not in written["heldout_ids"] + [doc_id for doc_id, _ in written["seen"]]
+    assert len(read_jsonl_spans(tmp_path / "heldout.jsonl")) == 2
 
 
 def test_apply_to_all_labels_free_occurrences_in_queued_documents(db):

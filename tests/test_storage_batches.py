@@ -5,7 +5,7 @@ import time
 
 from core.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
-from storage import documents, jobs
+from storage import documents, files, jobs
 from storage.db import connect, write_transaction
 from storage.versions import list_versions
 
@@ -36,7 +36,7 @@ def test_a_long_import_lets_another_writer_in_within_a_second(tmp_path):
     thread = threading.Thread(target=saver)
     thread.start()
     started = time.monotonic()
-    result = documents.import_pair(importer, tmp_path / "big.txt", tmp_path / "big_TAG.txt", source="import:big")
+    result = files.import_pair(importer, tmp_path / "big.txt", tmp_path / "big_TAG.txt", source="import:big")
     seconds = time.monotonic() - started
     done.set()
     thread.join()

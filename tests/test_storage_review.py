@@ -11,8 +11,9 @@ import sqlite_utils
 from core.occurrences import ADD, ALREADY, BLOCKED
 from storage import drafts
 from storage.db import MIGRATIONS, connect
-from storage.documents import (add_document, apply_plan, apply_to_all, find_text, get_document, history,
-                               import_jsonl, queue, restore, save_correction, status_counts)
+from storage.apply_all import apply_plan, apply_to_all
+from storage.documents import add_document, find_text, get_document, history, queue, restore, save_correction, status_counts
+from storage.files import import_jsonl
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import occurrences as places
 from core.labels import ENTITY_TYPES
-from storage import documents
+from storage import apply_all
 from ui.correct_exact import type_name
 from ui.edit_state import EditState, describe
 from ui.plain import md
@@ -49,7 +49,7 @@ def apply_to_all_tab(db, doc_id: int, state: EditState, who: str, model_version:
         st.warning("Type the string to label first.")
         return
     here = places.plan(state.text, state.spans, fragment, label)
-    elsewhere = documents.apply_plan(db, fragment, label, exclude_document_id=doc_id)
+    elsewhere = apply_all.apply_plan(db, fragment, label, exclude_document_id=doc_id)
     found = here + [o for item in elsewhere for o in item["occurrences"]]
     if not found:
         st.info(f"{md(fragment)} occurs neither in this document nor in any document still to review.")
@@ -57,7 +57,7 @@ def apply_to_all_tab(db, doc_id: int, state: EditState, who: str, model_version:
     total = counts(found)
     st.dataframe(pd.DataFrame(_rows(doc_id, state, here, elsewhere)), hide_index=True, width="stretch",
                  key="correct_all_places")
-    untouched = len(documents.occurrences(db, fragment, exclude_document_id=doc_id)) - sum(
+    untouched = len(apply_all.occurrences(db, fragment, exclude_document_id=doc_id)) - sum(
         len(item["occurrences"]) for item in elsewhere)
     st.caption(f"{len(found)} place(s): {total[places.ADD]} to label, {total[places.ALREADY]} already labelled, "
                f"{total[places.BLOCKED]} left alone (they overlap a span)."
@@ -69,7 +69,7 @@ def apply_to_all_tab(db, doc_id: int, state: EditState, who: str, model_version:
         if mine:
             state.set_spans(places.with_planned(state.spans, here, label),
                             f"Labelled {fragment} as {label} in {mine} place(s) here (apply to all).")
-        result = documents.apply_to_all(db, fragment, label, who, model_version=model_version,
+        result = apply_all.apply_to_all(db, fragment, label, who, model_version=model_version,
                                         exclude_document_id=doc_id)
         st.session_state.pop(PLAN_KEY, None)
         st.session_state["correct_flash"] = (

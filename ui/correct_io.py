@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.corpora import read_pair
 from core.corpus_files import split_paths
-from storage import documents
+from storage import documents, files
 from ui import formats, shared
 from ui.plain import md
 
@@ -88,7 +88,7 @@ def import_files(db) -> None:
                 chars_dir, tags_dir = Path(folder, "chars"), Path(folder, "tags")  # same names may upload twice
                 chars_dir.mkdir()
                 tags_dir.mkdir()
-                result = documents.import_pair(db, _saved(chars_upload, chars_dir), _saved(tags_upload, tags_dir),
+                result = files.import_pair(db, _saved(chars_upload, chars_dir), _saved(tags_upload, tags_dir),
                                                source=f"import:{chars_upload.name}", reviewed=reviewed)
             _show_import(result)
     else:
@@ -99,7 +99,7 @@ def import_files(db) -> None:
                 st.warning("Choose a .jsonl file first.")
                 return
             with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
-                result = documents.import_jsonl(db, _saved(upload, Path(folder)), source=f"import:{upload.name}",
+                result = files.import_jsonl(db, _saved(upload, Path(folder)), source=f"import:{upload.name}",
                                                 reviewed=reviewed)
             _show_import(result)
 
@@ -113,11 +113,11 @@ def export_corrected(db) -> None:
     columns = st.columns(4)
 
     def pair(index: int):
-        return lambda: shared.exported(documents.export_pair, db, "corrected.txt", "corrected_TAG.txt")[index]
+        return lambda: shared.exported(files.export_pair, db, "corrected.txt", "corrected_TAG.txt")[index]
 
     columns[0].download_button("Characters (.txt)", pair(0), "corrected.txt", "text/plain", key="correct_dl_chars")
     columns[1].download_button("Tags (_TAG.txt)", pair(1), "corrected_TAG.txt", "text/plain", key="correct_dl_tags")
-    columns[2].download_button("CoNLL", lambda: shared.exported(documents.export_conll, db, "corrected.conll")[0],
+    columns[2].download_button("CoNLL", lambda: shared.exported(files.export_conll, db, "corrected.conll")[0],
                                "corrected.conll", "text/plain", key="correct_dl_conll")
-    columns[3].download_button("JSON lines", lambda: shared.exported(documents.export_jsonl, db, "corrected.jsonl")[0],
+    columns[3].download_button("JSON lines", lambda: shared.exported(files.export_jsonl, db, "corrected.jsonl")[0],
                                "corrected.jsonl", "application/jsonl", key="correct_dl_jsonl")
