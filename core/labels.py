@@ -65,6 +65,30 @@ def tags_to_spans(tags: list[str]) -> list[Span]:
     return spans
 
 
+def check_spans(spans, length: int, labels=ENTITY_TYPES) -> list[Span]:
+    """Spans sorted, as Span; ValueError naming the first bad one (the one check every writer of
+    spans goes through: not [start, end, label], offsets not integers, unknown label, outside a
+    text of `length` characters or empty, overlapping another)."""
+    out = []
+    for span in spans or []:
+        try:
+            start, end, label = span
+        except (TypeError, ValueError):
+            raise ValueError(f"span {span!r} is not [start, end, label]") from None
+        if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+            raise ValueError(f"span {span!r}: start and end must be integers")
+        if label not in labels:
+            raise ValueError(f"span {span!r}: unknown label {label!r}, expected one of {', '.join(labels)}")
+        if not 0 <= start < end <= length:
+            raise ValueError(f"span {span!r} is outside the text (length {length}) or empty")
+        out.append(Span(start, end, label))
+    out.sort()
+    for before, after in zip(out, out[1:]):
+        if after.start < before.end:
+            raise ValueError(f"span {list(after)!r} overlaps span {list(before)!r}")
+    return out
+
+
 def spans_to_tags(spans, length: int) -> list[str]:
     """Tags for `length` characters; overlapping spans raise ValueError."""
     tags = ["O"] * length

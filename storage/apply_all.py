@@ -9,7 +9,8 @@ import sqlite_utils
 from core import occurrences as places
 from core.labels import ENTITY_TYPES
 from storage.db import write_transaction
-from storage.documents import _DOCUMENTS, _append_correction, _document, check_spans
+from core.labels import check_spans
+from storage.documents import _DOCUMENTS, _append_correction, _document
 
 
 def occurrences(db: sqlite_utils.Database, text_fragment: str, exclude_document_id=None) -> list[tuple[int, int]]:
@@ -60,7 +61,7 @@ def apply_to_all(db: sqlite_utils.Database, fragment: str, label: str, annotator
             new = sum(o.action == places.ADD for o in found)
             if new:
                 spans = [list(span) for span in places.with_planned(doc["spans"], found, label)]
-                _append_correction(db, doc["id"], check_spans(doc["text"], spans), annotator, model_version,
+                _append_correction(db, doc["id"], check_spans(spans, len(doc["text"])), annotator, model_version,
                                    f"apply to all: {fragment} as {label}", doc["revision"], status=None)
                 changed, added = changed + 1, added + new
     return {"changed": changed, "added": added, "skipped": skipped}

@@ -13,7 +13,7 @@ import json
 
 import sqlite_utils
 
-from core.labels import ENTITY_TYPES
+from core.labels import check_spans
 from storage.db import decode, dumps, now, one, write_transaction
 
 STATUSES = ("new", "imported", "corrected")
@@ -45,28 +45,6 @@ class ConflictError(Exception):
                          f"(this edit started from {base_revision}); nothing was overwritten")
 
 
-def check_spans(text: str, spans) -> list[list]:
-    """Spans as sorted [start, end, label] lists; ValueError naming the first bad one."""
-    out = []
-    for span in spans or []:
-        try:
-            start, end, label = span
-        except (TypeError, ValueError):
-            raise ValueError(f"span {span!r} is not [start, end, label]") from None
-        if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
-            raise ValueError(f"span {span!r}: start and end must be integers")
-        if label not in ENTITY_TYPES:
-            raise ValueError(f"span {span!r}: unknown label {label!r}, expected one of {', '.join(ENTITY_TYPES)}")
-        if not 0 <= start < end <= len(text):
-            raise ValueError(f"span {span!r} is outside the text (length {len(text)}) or empty")
-        out.append([start, end, label])
-    out.sort()
-    for before, after in zip(out, out[1:]):
-        if after[0] < before[1]:
-            raise ValueError(f"span {after!r} overlaps span {before!r}")
-    return out
-
-
 def _document(row: dict) -> dict:
     doc = decode(row)
     corrected = doc.pop("corrected_spans")
@@ -83,7 +61,7 @@ def _check_text(text) -> str:
 
 def _insert_document(db, text, source, predicted_spans=None, predicted_by=None, confidence=None) -> int:
     text = _check_text(text)
-    predicted = check_spans(text, predicted_spans) if predicted_spans is not None else None
+    predicted = check_spans(predicted_spans, len(text)) if predicted_spans is not None else None
     return db["documents"].insert({
         "text": text, "source": source, "created_at": now(), "predicted_spans_json": dumps(predicted),
         "predicted_by": predicted_by, "confidence": None if confidence is None else float(confidence),
@@ -170,7 +148,7 @@ def save_correction(db: sqlite_utils.Database, document_id: int, spans, annotato
     """
     with write_transaction(db):
         doc = get_document(db, document_id)
-        spans = check_spans(doc["text"], spans)
+        spans = check_spans(spans, len(doc["text"]))
         if base_revision != doc["revision"]:
             raise ConflictError(document_id, base_revision, doc["revision"], doc["spans"])
         return _append_correction(db, document_id, spans, annotator, model_version, note, doc["revision"])

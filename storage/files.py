@@ -15,16 +15,16 @@ from pathlib import Path
 import sqlite_utils
 
 from core.corpora import Sentence, pair_lines, write_conll, write_jsonl_spans, write_pair
-from core.labels import DEFAULT_TAGS, bio_problems, spans_to_tags, tags_to_spans
+from core.labels import DEFAULT_TAGS, bio_problems, check_spans, spans_to_tags, tags_to_spans
 from storage.batches import in_short_transactions
-from storage.documents import _append_correction, _insert_document, check_spans, corrected_documents
+from storage.documents import _append_correction, _insert_document, corrected_documents
 
 # B-PER is read as B_PER: both spellings are common in the wild.
 _KNOWN_TAGS = frozenset(DEFAULT_TAGS) | {tag.replace("_", "-") for tag in DEFAULT_TAGS}
 
 
 def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str, reviewed: bool) -> int:
-    spans = check_spans(text, spans)
+    spans = check_spans(spans, len(text))
     if not reviewed:  # a suggestion to review, like a model's prediction
         document_id = _insert_document(db, text, source, spans, annotator)
         db.execute("UPDATE documents SET status = 'imported' WHERE id = ?", [document_id])
@@ -89,7 +89,7 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = 
             if not record["text"].strip():
                 raise ValueError("the text is blank")
             if "spans" in record:
-                spans = check_spans(record["text"], record["spans"])
+                spans = check_spans(record["spans"], len(record["text"]))
                 document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}", reviewed)
             else:
                 document_id = _insert_document(db, record["text"], source)

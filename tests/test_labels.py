@@ -44,3 +44,15 @@ def test_bio_forbids_o_to_inside():
     o, b_per, i_per, i_loc = (DEFAULT_TAGS.index(t) for t in ("O", "B_PER", "I_PER", "I_LOC"))
     assert (o, i_per) not in pairs and (b_per, i_loc) not in pairs
     assert (b_per, i_per) in pairs and (i_per, o) in pairs
+
+
+def test_check_spans_is_the_one_check_for_every_writer():
+    from core.labels import Span, check_spans
+
+    assert check_spans([[3, 5, "LOC"], (0, 2, "PER")], 5) == [Span(0, 2, "PER"), Span(3, 5, "LOC")]
+    for bad, why in (([[0, 2]], "not \\[start, end, label\\]"), ([[0.0, 2, "PER"]], "integers"),
+                     ([[True, 2, "PER"]], "integers"), ([[0, 2, "FOO"]], "unknown label 'FOO'"),
+                     ([[0, 9, "PER"]], "outside the text"), ([[2, 2, "PER"]], "or empty"),
+                     ([[0, 3, "PER"], [2, 4, "LOC"]], "overlaps")):
+        with pytest.raises(ValueError, match=why):
+            check_spans(bad, 5)

@@ -49,16 +49,6 @@ def test_score_summary_reads_msra_micro_and_pd_time_f1():
     assert formats.score_summary(None) is None
 
 
-def test_a_new_span_replaces_the_spans_it_overlaps():
-    spans = [(0, 2, "PER"), (3, 5, "LOC")]
-    assert formats.with_span(spans, (4, 7, "ORG"), 7) == [(0, 2, "PER"), (4, 7, "ORG")]
-    assert formats.with_span(spans, (2, 3, "T"), 7) == [(0, 2, "PER"), (2, 3, "T"), (3, 5, "LOC")]
-    with pytest.raises(ValueError, match="not inside the text"):
-        formats.with_span(spans, (5, 5, "LOC"), 7)
-    with pytest.raises(ValueError, match="not inside the text"):
-        formats.with_span(spans, (6, 9, "LOC"), 7)
-
-
 def test_fragments_are_found_free_occurrences_first():
     text = "上海人在上海"
     assert formats.find_fragment(text, "上海") == [0, 4]

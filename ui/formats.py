@@ -11,7 +11,6 @@ from pathlib import Path
 
 from core.corpora import Sentence, write_conll, write_jsonl_spans, write_pair
 from core.evaluation import micro_f1s, type_f1
-from core.labels import spans_to_tags
 
 TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI
 CLI_HINT = "python -m core tag --text INPUT.txt -o OUTPUT_TAG.txt"
@@ -87,28 +86,6 @@ def score_summary(scores) -> str | None:
 def preview(text: str, width: int = 40) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-# ---- spans being corrected -----------------------------------------------------------------
-def normalise_spans(spans) -> list[tuple[int, int, str]]:
-    return sorted((int(s), int(e), str(label)) for s, e, label in spans)
-
-
-def check_spans(spans, length: int) -> list[tuple[int, int, str]]:
-    """Sorted spans; ValueError naming the span if one lies outside the text or overlaps another."""
-    spans = normalise_spans(spans)
-    spans_to_tags(spans, length)
-    return spans
-
-
-def with_span(spans, new, length: int) -> list[tuple[int, int, str]]:
-    """spans plus new; spans that overlap new are replaced by it (the annotator's latest word)."""
-    start, end, label = int(new[0]), int(new[1]), str(new[2])
-    if not 0 <= start < end <= length:
-        raise ValueError(f"characters {start}-{end} are not inside the text (0-{length}); "
-                         "start must be below end")
-    kept = [s for s in normalise_spans(spans) if s[1] <= start or s[0] >= end]
-    return check_spans(kept + [(start, end, label)], length)
 
 
 def find_fragment(text: str, fragment: str, spans=()) -> list[int]:
