@@ -1,0 +1,27 @@
+"""What a job's progress says: its phase, and an ETA that covers training, evaluation and saving."""
+from core.train import EVALUATION_COST, SAVE_SECONDS, TrainSettings, _fit_to_budget, _reserve_s
+from ui.versions import job_progress
+
+
+def test_the_budget_keeps_room_for_the_scoring_after_training():
+    settings = TrainSettings(epochs=1, time_budget_s=100.0, after_training_chars=10_000)
+    reserve = _reserve_s(settings, dev_chars=0, epochs_done=0, seconds_per_train_char=0.002)
+    assert reserve == 10_000 * 0.002 * EVALUATION_COST + SAVE_SECONDS  # 8 s of scoring, then saving
+    steps = _fit_to_budget(settings, step=20, total_steps=1000, steps_per_epoch=1000, seconds_per_step=0.1,
+                           elapsed=2.0, reserve_s=reserve)
+    without = _fit_to_budget(settings, step=20, total_steps=1000, steps_per_epoch=1000, seconds_per_step=0.1,
+                             elapsed=2.0, reserve_s=0.0)
+    assert without - steps == round(reserve / 0.1)  # exactly the reserve's worth of steps is given up
+
+
+def test_progress_names_the_phase_after_training():
+    training = {"progress": {"event": "step", "phase": "training", "step": 50, "total_steps": 100, "seconds": 10.0,
+                             "eta_s": 42.0}, "epochs": []}
+    assert job_progress(training)["phase_text"] == "training, step 50 of 100"
+    assert job_progress(training)["eta_s"] == 42.0  # the job's own ETA (steps, then scoring and saving)
+    evaluating = {"progress": {**training["progress"], "phase": "evaluating", "set": "msra", "index": 1, "of": 3,
+                               "eta_s": 7.0}, "epochs": []}
+    progress = job_progress(evaluating)
+    assert progress["phase_text"] == "evaluating msra (1 of 3)" and progress["fraction"] == 1.0
+    saving = {"progress": {"event": "step", "phase": "saving", "eta_s": 5.0}, "epochs": []}
+    assert job_progress(saving)["phase_text"] == "saving the model"
