@@ -5,11 +5,15 @@ database and default model (ui/shared.py).
 """
 import streamlit as st
 
-from ui import annotator, background_load, shared
+from ui import annotator, background_load, login, shared
 
 # An emoji icon: the browser draws it itself (a :material/...: icon is fetched from fonts.gstatic.com).
 st.set_page_config(page_title="NER Studio", page_icon="🏷️", layout="wide")
 
+user = login.current(shared.get_db())
+if user is None:  # a visitor: the login is the only page, whatever address they asked for
+    st.navigation([st.Page(login.login_page, title="Log in")]).run()
+    st.stop()
 pages = st.navigation([
     st.Page("screens/predict.py", title="Tag", icon=":material/edit_note:", default=True),
     st.Page("screens/correct.py", title="Correct", icon=":material/fact_check:"),
@@ -18,6 +22,8 @@ pages = st.navigation([
     st.Page("screens/data.py", title="Data", icon=":material/bar_chart:"),
 ])
 st.sidebar.title("NER Studio")
+with st.sidebar:
+    login.sidebar(user)
 shared.draw_sidebar()
 annotator.keep_in_url()
 background_load.start(shared.get_db())

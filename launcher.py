@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from storage.accounts import any_accounts, get_account
 from storage.db import connect, write_transaction
 from storage.snapshots import REVIEWED, write_snapshot
 from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, active_jobs, create_job, fail_vanished, get_job, queued_since,
@@ -82,9 +83,12 @@ def max_running_jobs() -> int:
 
 
 def _claim(db, user: str | None, params: dict) -> int:
-    """Check the limits and create the job row in one write transaction, so that two users clicking at
-    once cannot both take the last place. The caller has run refresh_jobs: a vanished job holds no place."""
+    """Check the user's role (with accounts, admins only) and the limits, and create the job row, in one
+    write transaction: two users clicking at once cannot both take the last place. The caller has run
+    refresh_jobs, so a vanished job holds no place."""
     with write_transaction(db):
+        if any_accounts(db) and (get_account(db, user or "") or {}).get("role") != "admin":
+            raise Refused(f"{user or 'nobody'} may not start training jobs: only admins may")
         active = active_jobs(db)
         mine = [job for job in active if job["user"] == user]
         if mine:

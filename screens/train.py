@@ -18,7 +18,7 @@ from storage import jobs
 from storage import snapshots
 from storage.documents import corrected_documents
 from storage.versions import list_versions, set_active
-from ui import charts, roots, shared
+from ui import charts, login, roots, shared
 from ui.plain import md
 from ui.shared import active_version, data_dir, db_path, get_db, model_folder
 from ui.train_form import (
@@ -115,7 +115,7 @@ def improve_form(db) -> None:
 
 def launch(params: dict) -> None:
     try:
-        job_id = launcher.start_training(db_path(), params, root=data_dir().parent)
+        job_id = launcher.start_training(db_path(), params, root=data_dir().parent, user=login.job_owner(get_db()))
     except ValueError as error:
         st.error(f"Could not start: {error}")
         return
@@ -214,7 +214,7 @@ def show_job(db, job: dict) -> None:
     if state in jobs.ACTIVE_STATES:
         text = f"{progress['phase_text']} · ETA {duration(progress['eta_s'])} (training, evaluation and saving)"
         st.progress(progress["fraction"], text=text)
-        if st.button("Cancel this job", key=f"train_cancel_{job['id']}"):
+        if login.is_admin(db) and st.button("Cancel this job", key=f"train_cancel_{job['id']}"):
             launcher.cancel_job(db, job["id"])
             st.rerun(scope="app")
     elif state == "finished":
@@ -223,7 +223,7 @@ def show_job(db, job: dict) -> None:
         st.error(f"Failed: {job.get('error')}. The log below says why; the active model is unchanged.")
     else:
         st.warning(f"{state.capitalize()}: {job.get('error') or ''}")
-    if state in launcher.RESUMABLE_STATES:
+    if state in launcher.RESUMABLE_STATES and login.is_admin(db):
         resume_button(db, job)
     columns = st.columns(4)
     columns[0].metric("Epoch", progress["epoch"] or "—")
@@ -247,7 +247,7 @@ def resume_button(db, job: dict) -> None:
         return
     if st.button("Resume from the last finished epoch", key=f"train_resume_{job['id']}"):
         try:
-            new_id = launcher.resume_training(db_path(), job["id"], root=data_dir().parent)
+            new_id = launcher.resume_training(db_path(), job["id"], root=data_dir().parent, user=login.job_owner(db))
         except ValueError as error:
             st.error(f"Could not resume: {error}")
             return
@@ -272,6 +272,9 @@ def versions_panel(db) -> None:
     candidates = [v["id"] for v in versions if v["id"] != active["id"]]
     if not candidates:
         st.caption("Only the active version exists; finished jobs add versions here.")
+        return
+    if not login.is_admin(db):  # the controls are not drawn, so no click can reach promote()
+        st.caption("Only admins make a version the active model.")
         return
     chosen = st.selectbox("Version to use for tagging and correcting", candidates, key="train_promote_pick",
                           format_func=lambda i: version_label(by_id[i]))
@@ -305,6 +308,9 @@ def versions_panel(db) -> None:
 
 
 def promote(db, version: dict, why: str) -> None:
+    if not login.is_admin(db):  # checked again where it happens: a role may change between runs
+        st.error("Only admins make a version the active model.")
+        return
     set_active(db, version["id"])
     st.session_state.pop("train_confirm", None)
     st.session_state["train_promoted"] = f"{version['name']} is now the active model ({why})"
@@ -314,10 +320,13 @@ def promote(db, version: dict, why: str) -> None:
 st.title("Train")
 db = get_db()
 idle = not any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))
-with st.expander("Improve the active model with my corrections", expanded=idle):
-    improve_form(db)
-with st.expander("Advanced: train from the encoder"):
-    start_form(db)
+if login.is_admin(db):  # annotators watch jobs and versions; admins train, choose folders, promote
+    with st.expander("Improve the active model with my corrections", expanded=idle):
+        improve_form(db)
+    with st.expander("Advanced: train from the encoder"):
+        start_form(db)
+else:
+    st.info("Training, resuming, cancelling and promoting are for admins; you can follow jobs and versions here.")
 st.subheader("Jobs")
 if "train_started" in st.session_state:
     st.success(st.session_state.pop("train_started"))

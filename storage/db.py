@@ -122,6 +122,18 @@ def m003_drafts(db: sqlite_utils.Database) -> None:
     )""")
 
 
+@MIGRATIONS()
+def m004_accounts(db: sqlite_utils.Database) -> None:
+    """Who may log in (storage/accounts.py): with no rows the app serves one local user only."""
+    db.execute("""
+    CREATE TABLE IF NOT EXISTS accounts (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('annotator', 'admin')),
+        password_hash TEXT NOT NULL,  -- argon2id, in the library's own encoded form (salt and cost inside)
+        created_at TEXT NOT NULL
+    )""")
+
+
 def connect(path) -> sqlite_utils.Database:
     """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
 

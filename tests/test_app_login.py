@@ -1,0 +1,93 @@
+"""Accounts and roles through the app itself (app.py, AppTest): a visitor sees only the login, an
+annotator neither trains nor promotes (and the launcher refuses them too), a correction records
+the logged-in name whatever the address says."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import launcher
+from conftest import ROOT
+from test_app_train import studio  # noqa: F401  (a fixture)
+
+APP = str(ROOT / "app.py")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def team(studio):  # noqa: F811
+    from storage import accounts
+    from storage.db import connect
+
+    db = connect(studio["db"])
+    accounts.add_account(db, "root", PASSWORD, "admin")
+    accounts.add_account(db, "ann", PASSWORD, "annotator")
+    return {**studio, "connection": db}
+
+
+def log_in(name, password=PASSWORD, query=None):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.text_input(key="login_name").set_value(name)
+    at.text_input(key="login_password").set_value(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_text(at) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "title", "header", "subheader", "info")
+                    for e in getattr(at, kind))
+
+
+def test_a_visitor_sees_only_the_login_on_every_address(team):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert [t.key for t in at.text_input] == ["login_name", "login_password"]
+    assert "Model in use" not in shown_text(at) and not at.dataframe and not at.selectbox
+    # The navigation holds the login alone: no page's address leads anywhere else.
+    with pytest.raises(ValueError, match=r"Known pages: \['Log in'\]"):
+        at.switch_page("screens/train.py")
+
+
+def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(team):
+    answers = [[e.value for e in log_in(name, password).error] for name, password in
+               [("ann", "wrong password"), ("nobody", PASSWORD)]]
+    assert answers[0] == answers[1] == ["Wrong name or password."]
+    at = log_in("ann")
+    assert "Logged in as" in shown_text(at) and "Model in use" in shown_text(at)
+
+
+def test_an_annotator_cannot_train_cancel_or_promote(team):
+    from storage.versions import ensure_default_version, register_version
+
+    default = ensure_default_version(team["connection"], str(team["data"].parent / "default-model"))
+    register_version(team["connection"], "other", default["path"])  # something to promote
+    at = log_in("ann")
+    at.switch_page("screens/train.py").run()
+    assert not at.exception, at.exception
+    keys = {b.key for b in at.button}
+    assert not keys & {"train_start", "train_improve", "train_promote"}, keys
+    assert not [s for s in at.selectbox if s.key == "train_promote_pick"]
+    assert any("for admins" in i.value for i in at.info)
+    params = {"data": [str(team["corpus"])], "encoder": str(team["encoder"]), "epochs": 1, "name": "sneaky"}
+    with pytest.raises(launcher.Refused, match="only admins"):
+        launcher.start_training(team["db"], params, root=team["data"].parent, user="ann")
+    with pytest.raises(launcher.Refused, match="only admins"):
+        launcher.start_training(team["db"], params, root=team["data"].parent)  # no user: refused alike
+
+    admin = log_in("root")
+    admin.switch_page("screens/train.py").run()
+    assert {"train_start", "train_improve", "train_promote"} <= {b.key for b in admin.button}
+
+
+def test_a_correction_records_the_logged_in_name_not_the_address(team):
+    from storage import documents
+
+    doc_id = documents.add_document(team["connection"], "张三在上海工作", "test")
+    at = log_in("ann", query={"annotator": "root"})
+    at.switch_page("screens/correct.py").run()
+    assert not at.exception, at.exception
+    at.button(key=f"correct_save_{doc_id}").click().run()
+    assert not at.exception, at.exception
+    assert [h["annotator"] for h in documents.history(team["connection"], doc_id)] == ["ann"]
