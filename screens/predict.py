@@ -60,7 +60,7 @@ if result is None:
 def open_in_correct(doc: dict) -> None:
     """Correct opens on this document, listed whatever its status, no search narrowing the list."""
     st.session_state["correct_doc"] = doc["id"]
-    st.session_state["correct_status"] = "new" if doc["status"] == "new" else "all"  # keys of its Show filter
+    st.session_state["correct_status"] = "all" if doc["status"] == "corrected" else "to review"  # Show filter keys
     st.session_state["correct_search"] = ""
     st.switch_page("screens/correct.py")
 
