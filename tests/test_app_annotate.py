@@ -133,3 +133,18 @@ def test_imported_documents_are_listed_as_imported_not_as_corrected(db):
     at.selectbox(key="correct_status").set_value("imported")
     run(at)
     assert "· imported ·" in at.selectbox(key="correct_doc").format_func(at.selectbox(key="correct_doc").value)
+
+
+def test_a_document_without_edits_follows_a_save_made_elsewhere(db):
+    doc_id = documents.add_document(db, "张三在上海工作", "test", [], "default", 0.1)
+    other = documents.add_document(db, "上海很大", "test", [], "default", 0.2)
+    at = open_correct()
+    at.selectbox(key="correct_doc").set_value(other)
+    run(at)
+    documents.save_correction(db, doc_id, [[3, 5, "LOC"]], "bob")  # another tab, meanwhile
+    at.selectbox(key="correct_doc").set_value(doc_id)
+    run(at)
+    assert at.session_state[f"correct_work_{doc_id}"].spans == [(3, 5, "LOC")]  # not the stale, empty spans
+    add_span(at, doc_id, "张三", "PER")
+    save(at, doc_id)
+    assert [h["annotator"] for h in documents.history(db, doc_id)] == ["bob", "ada"]  # no conflict: nothing stale

@@ -40,11 +40,18 @@ def flash(kind: str, message: str) -> None:
 
 
 def state_for(doc: dict) -> EditState:
-    """The open document's editing state, kept for the whole session."""
+    """The open document's editing state, kept for the whole session. Opened again without edits
+    of its own, it takes what was saved meanwhile (another tab, apply to all); while it stays open,
+    nothing changes under the annotator's eyes, and a save made elsewhere shows as a conflict."""
     key = work_key(doc["id"])
+    reopened = st.session_state.get("correct_open") != doc["id"]
+    st.session_state["correct_open"] = doc["id"]
     if key not in st.session_state:
         st.session_state[key] = EditState(doc["text"], doc["spans"], doc["revision"])
-    return st.session_state[key]
+    state = st.session_state[key]
+    if reopened and not state.changed and state.base_revision != doc["revision"]:
+        state.reload(doc["spans"], doc["revision"])
+    return state
 
 
 def remember(db, who: str, doc_id: int, state: EditState) -> None:
