@@ -18,7 +18,7 @@ from torch import nn
 from core.atomic import write_folder
 from core.crf import CRF
 from core.integrity import seal, verify
-from core.labels import DEFAULT_TAGS, tag_types
+from core.labels import DEFAULT_TAGS, make_tags, tag_types
 from core.text import CharVocab, pad_chars
 
 CONFIG_FILE = "config.json"
@@ -293,3 +293,33 @@ def read_json(folder, name: str, default=None):
     """One of a model folder's JSON files (CURVES_FILE, SCORES_FILE, ...), default if absent."""
     path = Path(folder, name)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
+
+
+def extend_tags(model: NerModel, entity_types) -> NerModel:
+    """Add B_/I_ tags for new entity types, in place: new rows in the linear layer and the CRF,
+    every learned row and transition kept, so the model tags what it knew as before and learns
+    the new types from the corrections that use them."""
+    from torch import nn
+
+    new_types = [t for t in entity_types if t not in model.entity_types]
+    if not new_types:
+        return model
+    old, tags = len(model.tags), list(model.tags) + make_tags(new_types)[1:]
+    linear = nn.Linear(model.classifier.in_features, len(tags)).to(model.classifier.weight.device)
+    with torch.no_grad():
+        linear.weight[:old] = model.classifier.weight
+        linear.bias[:old] = model.classifier.bias
+        # New tags start far below every old one, so the extended model tags as before until the
+        # corrections teach it the new type (a zero row learns from the bias gradient first).
+        linear.weight[old:] = 0.0
+        linear.bias[old:] = model.classifier.bias.min() - 2.0
+    model.classifier = linear
+    if model.crf is not None:
+        crf = CRF(len(tags)).to(model.crf.transitions.device)
+        with torch.no_grad():
+            crf.transitions[:old, :old] = model.crf.transitions
+            crf.start_transitions[:old] = model.crf.start_transitions
+            crf.end_transitions[:old] = model.crf.end_transitions
+        model.crf = crf
+    model.config.tags = tags
+    return model

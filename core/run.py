@@ -22,10 +22,10 @@ from typing import Callable
 import torch
 
 from core.atomic import write_folder
-from core.labels import DEFAULT_TAGS
+from core.labels import DEFAULT_TAGS, ENTITY_TYPES, tag_types
 from core.lac import LAC_FOLDER, is_lac_folder
 from core.model import (CONFIG_FILE, CURVES_FILE, HEADS, INITS, SCORES_FILE, STACKS, TRAINING_FILE, NerConfig,
-                        build_model, keep_first_layers, load_model, read_json)
+                        build_model, extend_tags, keep_first_layers, load_model, read_json)
 from core.train import SAVE_SECONDS, TrainSettings, TrainState, evaluate, train
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
 
@@ -209,11 +209,29 @@ def load_data(options: RunOptions):
         for name in FIXED_EVALUATION:
             if name not in tests and has_split(name, "test", options.data_dir):
                 tests[name] = load_split(name, "test", options.data_dir, options.test_limit)
-    if options.corrections:
-        train_examples += load_corrections(options.corrections) * options.corrections_repeat
-    if options.heldout and not options.no_test:
-        tests[HELDOUT] = load_corrections(options.heldout)
+    corrections = load_corrections(options.corrections) if options.corrections else []
+    heldout = load_corrections(options.heldout) if options.heldout and not options.no_test else []
+    # The user's own types (in the corrections, or learned in an earlier round) are never
+    # annotated in a corpus: there an O may hide them, as MSRA's O may hide a time.
+    own = (types_in(corrections + heldout) | set(_starting_types(options))) - set(ENTITY_TYPES)
+    for examples in (train_examples, dev_examples, *tests.values()):
+        for example in examples:
+            example.unannotated = example.unannotated | own
+    train_examples += corrections * options.corrections_repeat
+    if heldout:
+        tests[HELDOUT] = heldout
     return train_examples, dev_examples, tests
+
+
+def types_in(examples) -> set[str]:
+    return {tag[2:] for example in examples for tag in example.tags if tag != "O"}
+
+
+def _starting_types(options: RunOptions) -> list[str]:
+    """The entity types of the model the run starts from (fine-tuning or resuming), [] for a new one."""
+    folder = options.resume_dir / "model" if options.resume and options.resume_dir.exists() else options.init_from
+    tags = (read_json(folder, CONFIG_FILE, {}).get("ner", {}).get("tags") or []) if folder else []
+    return tag_types(tags)
 
 
 def score_sets(model, tests: dict, emit: Sink = lambda event: None) -> dict:
@@ -255,6 +273,8 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
         settings = replace(options.settings, after_training_chars=sum(len(ex.chars) for examples in tests.values()
                                                                       for ex in examples))
         model, state, optimizer_state = _starting_point(options)
+        # A type the corrections use that the model does not know: new rows, the learned ones kept.
+        extend_tags(model, sorted(types_in(train_examples) - set(model.entity_types)))
         if state is not None:
             emit({"event": "resumed", "epoch": state.epoch, "step": state.step})
         model.to(device)
