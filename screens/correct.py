@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from storage import documents
-from ui import annotator, correct_exact, correct_io, correct_queue, formats, highlight, shared
+from ui import annotator, correct_exact, correct_io, correct_queue, correct_types, formats, highlight, shared
 from ui import correct_editor as work
 from ui.correct_apply_all import apply_to_all_tab
 from ui.plain import md
@@ -29,6 +29,8 @@ with st.expander("Add documents to the queue", expanded=False):
         correct_io.import_files(db)
 with st.expander("Export corrected documents"):
     correct_io.export_corrected(db)
+with st.expander("Entity types"):
+    correct_types.types_panel(db, who)
 
 # ---- the queue ------------------------------------------------------------------------------
 correct_queue.progress(db)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlite_utils
 
 from core import occurrences as places
-from core.labels import ENTITY_TYPES
 from storage.db import write_transaction
 from core.labels import check_spans
+from storage.entity_types import known_labels
 from storage.documents import _DOCUMENTS, _append_correction, _document
 
 
@@ -22,11 +22,12 @@ def occurrences(db: sqlite_utils.Database, text_fragment: str, exclude_document_
     return [(row["id"], start) for row in rows for start in places.find_all(row["text"], text_fragment)]
 
 
-def _check(fragment: str, label: str) -> None:
+def _check(db, fragment: str, label: str) -> None:
     if not fragment:
         raise ValueError("the fragment to label is empty")
-    if label not in ENTITY_TYPES:
-        raise ValueError(f"unknown label {label!r}, expected one of {', '.join(ENTITY_TYPES)}")
+    labels = known_labels(db)
+    if label not in labels:
+        raise ValueError(f"unknown label {label!r}, expected one of {', '.join(labels)}")
 
 
 def _queued_with(db, fragment: str, exclude_document_id) -> list[dict]:
@@ -38,7 +39,7 @@ def _queued_with(db, fragment: str, exclude_document_id) -> list[dict]:
 def apply_plan(db: sqlite_utils.Database, fragment: str, label: str, exclude_document_id=None) -> list[dict]:
     """What apply_to_all would do, changing nothing: one dict per queued document with the
     fragment, {"document": doc, "occurrences": [core.occurrences.Occurrence, ...]}."""
-    _check(fragment, label)
+    _check(db, fragment, label)
     return [{"document": doc, "occurrences": places.plan(doc["text"], doc["spans"], fragment, label)}
             for doc in _queued_with(db, fragment, exclude_document_id)]
 
@@ -52,7 +53,7 @@ def apply_to_all(db: sqlite_utils.Database, fragment: str, label: str, annotator
     and stays in the queue (status "new"): a person has not reviewed the rest of it.
     Returns {"changed": documents, "added": spans, "skipped": occurrences}.
     """
-    _check(fragment, label)
+    _check(db, fragment, label)
     changed = added = skipped = 0
     with write_transaction(db):  # planned under the write lock: nobody saves in between
         for doc in _queued_with(db, fragment, exclude_document_id):
@@ -61,7 +62,7 @@ def apply_to_all(db: sqlite_utils.Database, fragment: str, label: str, annotator
             new = sum(o.action == places.ADD for o in found)
             if new:
                 spans = [list(span) for span in places.with_planned(doc["spans"], found, label)]
-                _append_correction(db, doc["id"], check_spans(spans, len(doc["text"])), annotator, model_version,
+                _append_correction(db, doc["id"], check_spans(spans, len(doc["text"]), known_labels(db)), annotator, model_version,
                                    f"apply to all: {fragment} as {label}", doc["revision"], status=None)
                 changed, added = changed + 1, added + new
     return {"changed": changed, "added": added, "skipped": skipped}

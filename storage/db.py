@@ -134,6 +134,18 @@ def m004_accounts(db: sqlite_utils.Database) -> None:
     )""")
 
 
+
+@MIGRATIONS()
+def m005_entity_types(db: sqlite_utils.Database) -> None:
+    """The user's own entity types beside PER, LOC, ORG and T (storage/entity_types.py)."""
+    db.execute("""
+    CREATE TABLE IF NOT EXISTS entity_types (
+        name TEXT PRIMARY KEY,
+        colour TEXT NOT NULL,  -- #rrggbb, how the studio highlights it
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""")
+
 def connect(path) -> sqlite_utils.Database:
     """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
 

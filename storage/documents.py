@@ -5,7 +5,8 @@ Its status says who looked at it: "new" (in the queue), "imported" (annotated in
 "corrected" (saved by a person). Saving checks the revision the editor started from, so two tabs
 never overwrite each other. "revision" is a correction's id (what saves check); "revision_number"
 counts a document's corrections (what people see: revision 1, 2, ...).
-Spans are lists [start, end, label], end exclusive, label one of core.labels.ENTITY_TYPES.
+Spans are lists [start, end, label], end exclusive, label one of core.labels.ENTITY_TYPES or the
+user's own types (storage/entity_types.py).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sqlite_utils
 
 from core.labels import check_spans
 from storage.db import decode, dumps, now, one, write_transaction
+from storage.entity_types import known_labels
 
 STATUSES = ("new", "imported", "corrected")
 TO_REVIEW = ("new", "imported")  # the queue: the model's predictions and imported files' suggestions
@@ -61,7 +63,7 @@ def _check_text(text) -> str:
 
 def _insert_document(db, text, source, predicted_spans=None, predicted_by=None, confidence=None) -> int:
     text = _check_text(text)
-    predicted = check_spans(predicted_spans, len(text)) if predicted_spans is not None else None
+    predicted = check_spans(predicted_spans, len(text), known_labels(db)) if predicted_spans is not None else None
     return db["documents"].insert({
         "text": text, "source": source, "created_at": now(), "predicted_spans_json": dumps(predicted),
         "predicted_by": predicted_by, "confidence": None if confidence is None else float(confidence),
@@ -148,7 +150,7 @@ def save_correction(db: sqlite_utils.Database, document_id: int, spans, annotato
     """
     with write_transaction(db):
         doc = get_document(db, document_id)
-        spans = check_spans(spans, len(doc["text"]))
+        spans = check_spans(spans, len(doc["text"]), known_labels(db))
         if base_revision != doc["revision"]:
             raise ConflictError(document_id, base_revision, doc["revision"], doc["spans"])
         return _append_correction(db, document_id, spans, annotator, model_version, note, doc["revision"])

@@ -15,16 +15,21 @@ from pathlib import Path
 import sqlite_utils
 
 from core.corpora import Sentence, pair_lines, write_conll, write_jsonl_spans, write_pair
-from core.labels import DEFAULT_TAGS, bio_problems, check_spans, spans_to_tags, tags_to_spans
+from core.labels import bio_problems, check_spans, make_tags, spans_to_tags, tags_to_spans
 from storage.batches import in_short_transactions
+from storage.entity_types import known_labels
 from storage.documents import _append_correction, _insert_document, corrected_documents
 
-# B-PER is read as B_PER: both spellings are common in the wild.
-_KNOWN_TAGS = frozenset(DEFAULT_TAGS) | {tag.replace("_", "-") for tag in DEFAULT_TAGS}
+
+def _known_tags(db) -> frozenset:
+    """The studio's tags (built-in and the user's own types); B-PER is read as B_PER: both
+    spellings are common in the wild."""
+    tags = make_tags(known_labels(db))
+    return frozenset(tags) | {tag.replace("_", "-") for tag in tags}
 
 
 def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str, reviewed: bool) -> int:
-    spans = check_spans(spans, len(text))
+    spans = check_spans(spans, len(text), known_labels(db))
     if not reviewed:  # a suggestion to review, like a model's prediction
         document_id = _insert_document(db, text, source, spans, annotator)
         db.execute("UPDATE documents SET status = 'imported' WHERE id = ?", [document_id])
@@ -45,7 +50,7 @@ def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str, r
     annotator = f"import:{Path(chars_path).name}"
     result = {"imported": 0, "refused": [], "repaired": [], "document_ids": []}
     # Short transactions: a big file must not keep everyone else's saves waiting (storage/batches.py).
-    for line, chars, tags, problem in in_short_transactions(db, pair_lines(chars_path, tags_path, _KNOWN_TAGS)):
+    for line, chars, tags, problem in in_short_transactions(db, pair_lines(chars_path, tags_path, _known_tags(db))):
         if problem is not None:
             result["refused"].append(str(problem))
             continue
@@ -89,7 +94,7 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = 
             if not record["text"].strip():
                 raise ValueError("the text is blank")
             if "spans" in record:
-                spans = check_spans(record["spans"], len(record["text"]))
+                spans = check_spans(record["spans"], len(record["text"]), known_labels(db))
                 document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}", reviewed)
             else:
                 document_id = _insert_document(db, record["text"], source)

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from core import occurrences as places
-from core.labels import ENTITY_TYPES
 from storage import apply_all
 from ui.correct_exact import type_name
 from ui.edit_state import EditState, describe
@@ -39,7 +38,7 @@ def apply_to_all_tab(db, doc_id: int, state: EditState, who: str, model_version:
     with st.form("correct_all_form", border=False):
         c1, c2 = st.columns([2, 1])
         fragment = c1.text_input("String", key="correct_all_text")
-        label = c2.selectbox("Type", ENTITY_TYPES, format_func=type_name, key="correct_all_type")
+        label = c2.selectbox("Type", state.labels, format_func=type_name, key="correct_all_type")
         if st.form_submit_button("Show the places", key="correct_apply_all"):
             st.session_state[PLAN_KEY] = {"fragment": fragment, "label": label, "doc_id": doc_id}
     asked = st.session_state.get(PLAN_KEY)

@@ -11,6 +11,7 @@ from datetime import datetime
 import streamlit as st
 
 from storage import documents, drafts
+from storage.entity_types import known_labels
 from ui import shared, span_editor
 from ui.edit_state import EditState
 from ui.plain import md
@@ -47,7 +48,7 @@ def state_for(doc: dict) -> EditState:
     reopened = st.session_state.get("correct_open") != doc["id"]
     st.session_state["correct_open"] = doc["id"]
     if key not in st.session_state:
-        st.session_state[key] = EditState(doc["text"], doc["spans"], doc["revision"])
+        st.session_state[key] = EditState(doc["text"], doc["spans"], doc["revision"], labels=known_labels(shared.get_db()))
     state = st.session_state[key]
     if reopened and not state.changed and state.base_revision != doc["revision"]:
         state.reload(doc["spans"], doc["revision"])

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.labels import ENTITY_TYPES, TYPE_NAMES
+from core.labels import TYPE_NAMES
 from ui import formats
 from ui.edit_state import EditState
 from ui.plain import md
 
 
 def type_name(label: str) -> str:
-    return f"{label} ({TYPE_NAMES[label]})"
+    return f"{label} ({TYPE_NAMES.get(label, 'your own type')})"
 
 
 def spans_tab(doc_id: int, state: EditState, after_edit) -> None:
@@ -33,7 +33,7 @@ def spans_tab(doc_id: int, state: EditState, after_edit) -> None:
         c1, c2, c3 = st.columns(3)
         new_start = c1.number_input("Start", 0, len(text) - 1, start, key=f"correct_edit_start_{suffix}")
         new_end = c2.number_input("End (exclusive)", 1, len(text), end, key=f"correct_edit_end_{suffix}")
-        new_label = c3.selectbox("Type", ENTITY_TYPES, ENTITY_TYPES.index(label) if label in ENTITY_TYPES else 0,
+        new_label = c3.selectbox("Type", state.labels, state.labels.index(label) if label in state.labels else 0,
                                  format_func=type_name, key=f"correct_edit_type_{suffix}")
         b1, b2 = st.columns(2)
         update = b1.form_submit_button("Update span", type="primary", key=f"correct_update_{doc_id}")
@@ -59,7 +59,7 @@ def add_tab(doc_id: int, state: EditState, after_edit) -> None:
         c1, c2, c3 = st.columns(3)
         add_start = c1.number_input("or start", 0, len(text) - 1, None, key=f"correct_add_start_{doc_id}")
         add_end = c2.number_input("and end (exclusive)", 1, len(text), None, key=f"correct_add_end_{doc_id}")
-        add_label = c3.selectbox("Type", ENTITY_TYPES, format_func=type_name, key=f"correct_add_type_{doc_id}")
+        add_label = c3.selectbox("Type", state.labels, format_func=type_name, key=f"correct_add_type_{doc_id}")
         every = st.checkbox("every occurrence in this document", key=f"correct_add_every_{doc_id}")
         add = st.form_submit_button("Add span", type="primary", key=f"correct_add_{doc_id}")
     if not add:

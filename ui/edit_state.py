@@ -38,6 +38,7 @@ class EditState:
     edits: int = 0  # changes so far, undo included; the page writes a draft when this moves
     drafted: int = 0  # the value of edits the page last wrote as a draft
     notice: tuple[str, str] | None = None  # ("info" | "warning", what the last edit did)
+    labels: tuple = ENTITY_TYPES  # the types a span may have: the built-in four and the user's own
 
     def __post_init__(self):
         self.saved = _normalised(self.saved)
@@ -71,8 +72,8 @@ class EditState:
         """Give characters start-end the label: retypes the span there, else adds one, replacing
         (and naming) any span it overlaps. Spaces at either edge are left out."""
         start, end = self._check_range(start, end)
-        if label not in ENTITY_TYPES:
-            self._refuse(f"unknown type {label!r}, expected one of {', '.join(ENTITY_TYPES)}")
+        if label not in self.labels:
+            self._refuse(f"unknown type {label!r}, expected one of {', '.join(self.labels)}")
         while start < end and self.text[start].isspace():
             start += 1
         while end > start and self.text[end - 1].isspace():
@@ -109,7 +110,7 @@ class EditState:
             self._refuse(f"no span {describe(self.text, old)}")
         start, end = self._check_range(new[0], new[1])
         new = (start, end, str(new[2]))
-        if new[2] not in ENTITY_TYPES:
+        if new[2] not in self.labels:
             self._refuse(f"unknown type {new[2]!r}")
         others = [s for s in self.spans if s != old]
         replaced = [s for s in others if s[0] < end and start < s[1]]

@@ -34,9 +34,20 @@ STYLE = """<style>
 </style>"""
 
 
+_OWN_COLOURS: dict[str, str] = {}  # the user's own types (storage/entity_types.py), set by use_own_types
+
+
+def use_own_types(types) -> None:
+    """Colour the user's own types as they chose: [{"name", "colour"}] from the studio database."""
+    _OWN_COLOURS.clear()
+    _OWN_COLOURS.update({row["name"]: row["colour"] for row in types})
+
+
 def colour(label: str) -> str:
     if label in TYPE_COLOURS:
         return TYPE_COLOURS[label]
+    if label in _OWN_COLOURS:
+        return _OWN_COLOURS[label]
     return _SPARE_COLOURS[zlib.crc32(label.encode("utf-8")) % len(_SPARE_COLOURS)]
 
 

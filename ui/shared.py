@@ -13,6 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from storage.entity_types import own_types
+from ui import highlight
 from ui.formats import score_summary
 from ui.plain import md
 from ui.versions import duration, job_progress, version_scores
@@ -156,6 +158,7 @@ def _show_jobs() -> None:
 def draw_sidebar() -> None:
     """Model in use and running training jobs; app.py draws it before the page runs."""
     db = get_db()
+    highlight.use_own_types(own_types(db))  # the user's own types in their colours, on every page
     with st.sidebar:
         try:
             version = active_version(db)

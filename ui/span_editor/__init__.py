@@ -28,12 +28,28 @@ _mount = st.components.v2.component(
     css=(HERE / "editor.css").read_text(encoding="utf-8"), js=(HERE / "editor.js").read_text(encoding="utf-8"))
 
 
+def label_keys(labels) -> dict[str, tuple[str, str]]:
+    """{label: (digit, letter)}: the built-in four keep 1-4 and P, L, O, T; the user's own types take
+    the next digits (5-9), and a letter only where it is free (never Z or S)."""
+    keys = {label: TYPE_KEYS[label] for label in labels if label in TYPE_KEYS}
+    taken = {letter for _, letter in keys.values()} | {"Z", "S"}
+    digits = iter(str(n) for n in range(len(keys) + 1, 10))
+    for label in labels:
+        if label in keys:
+            continue
+        digit = next(digits, "")
+        letter = label[0] if label[0] not in taken else ""
+        taken.add(letter)
+        keys[label] = (digit, letter)
+    return keys
+
+
 def editor_data(state: EditState) -> dict:
     """What the browser draws: the text, its spans (code-point offsets), the keys."""
     return {"text": state.text, "spans": [list(span) for span in state.spans], "token": state.token,
             "applied": state.applied, "other_keys": OTHER_KEYS,
             "labels": [{"label": label, "key": key, "letter": letter, "name": TYPE_NAMES.get(label, label),
-                        "colour": colour(label)} for label, (key, letter) in TYPE_KEYS.items()]}
+                        "colour": colour(label)} for label, (key, letter) in label_keys(state.labels).items()]}
 
 
 def span_editor(state: EditState, key: str, on_commands) -> None:

@@ -18,8 +18,8 @@ export default function spanEditor({ data, parentElement, setStateValue }) {
   mem.pending = mem.pending.filter((command) => command.seq > data.applied);
   const typeOfKey = {};
   for (const type of data.labels) {
-    typeOfKey[type.key] = type.label;
-    typeOfKey[type.letter.toLowerCase()] = type.label;
+    if (type.key) typeOfKey[type.key] = type.label; // the user's own types past the ninth have no key
+    if (type.letter) typeOfKey[type.letter.toLowerCase()] = type.label;
   }
   const spans = data.spans.map(([start, end, label]) => ({ start, end, label }));
   const spanAt = new Array(chars.length).fill(null);
@@ -38,7 +38,8 @@ export default function spanEditor({ data, parentElement, setStateValue }) {
     for (const type of data.labels) {
       const chip = el("span", "chip");
       chip.style.background = type.colour;
-      chip.append(el("kbd", "", type.key), el("kbd", "", type.letter), ` ${type.label} · ${type.name}`);
+      for (const key of [type.key, type.letter]) if (key) chip.append(el("kbd", "", key));
+      chip.append(` ${type.label} · ${type.name}`);
       bar.append(chip);
     }
     for (const [keys, what] of data.other_keys) {
