@@ -121,10 +121,7 @@ def start_training(db_path, params: dict, root=REPO_ROOT, user: str | None = Non
                 _check_name(db, name, root)
             job_id = _claim(db, user, params)
         name = name or f"v{job_id}-{time.strftime('%Y%m%d-%H%M%S')}"
-        folder = job_dir(root, job_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in ("log.txt", "progress.jsonl", "corrections.jsonl", "heldout.jsonl"):  # an older, deleted database's job
-            (folder / stale).unlink(missing_ok=True)
+        folder = _clear(job_dir(root, job_id))
         argv = [sys.executable, str(TRAIN_SCRIPT), "--out", str(root / "data" / "models" / name),
                 "--db", str(db_path), "--job-id", str(job_id), "--progress", str(folder / "progress.jsonl"),
                 "--quiet", *flags]
@@ -142,6 +139,14 @@ def start_training(db_path, params: dict, root=REPO_ROOT, user: str | None = Non
         raise
     finally:
         db.close()
+
+
+def _clear(folder: Path) -> Path:
+    """The job's folder, emptied of what a job of an older, deleted database left there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in ("log.txt", "progress.jsonl", "corrections.jsonl", "heldout.jsonl"):
+        (folder / stale).unlink(missing_ok=True)
+    return folder
 
 
 def _spawn(db, job_id: int, argv: list[str], folder: Path, params: dict) -> None:
@@ -192,10 +197,7 @@ def resume_training(db_path, job_id: int, root=REPO_ROOT, user: str | None = Non
             if len(argv) < 2 or Path(argv[1]).name != TRAIN_SCRIPT.name:
                 raise ValueError(f"job {job_id}'s command is not a training job: {old['command']!r}")
             new_id = _claim(db, user, {**old["params"], "resumes": job_id})
-        folder = job_dir(root, new_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in ("log.txt", "progress.jsonl"):
-            (folder / stale).unlink(missing_ok=True)
+        folder = _clear(job_dir(root, new_id))
         argv = _with_flags([sys.executable, str(TRAIN_SCRIPT), *argv[2:]],
                            {"--db": str(db_path), "--job-id": str(new_id), "--progress": str(folder / "progress.jsonl")})
         _spawn(db, new_id, argv + ["--resume"], folder, {**old["params"], "resumes": job_id, "user": user})

@@ -10,7 +10,8 @@ import argparse
 import os
 import sys
 
-from core.run import add_run_arguments, command_line_sinks, options_from_args, run
+from core.run import run
+from core.run_cli import add_run_arguments, command_line_sinks, options_from_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:

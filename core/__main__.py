@@ -173,7 +173,8 @@ def cmd_prepare(args) -> int:
 def cmd_train(args) -> int:
     import os
 
-    from core.run import command_line_sinks, options_from_args, run
+    from core.run import run
+    from core.run_cli import command_line_sinks, options_from_args
 
     return run(options_from_args(args), command_line_sinks(args, enabled=os.environ.get("RANK", "0") == "0"))
 
@@ -221,11 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(silver)
     silver.set_defaults(run=cmd_silver)
 
-    from core import experiment, prepare, run
+    from core import experiment, prepare, run_cli
 
     for name, add_arguments, command, text in (
             ("prepare", prepare.add_arguments, cmd_prepare, "build the corpora and the bundled encoder from the installed packages"),
-            ("train", run.add_run_arguments, cmd_train, "train a model (the options train_job.py takes, without the database)"),
+            ("train", run_cli.add_run_arguments, cmd_train, "train a model (the options train_job.py takes, without the database)"),
             ("experiment", experiment.add_arguments, cmd_experiment, "run a study: crf-vs-softmax, layers, init")):
         add_arguments(sub.add_parser(name, help=text, description=text)).set_defaults(run=command)
     return parser

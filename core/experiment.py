@@ -12,7 +12,8 @@ from pathlib import Path
 
 from core.atomic import write_text, write_json
 from core.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
-from core.run import JsonLinesSink, ProgressBar, RunOptions, run
+from core.run import RunOptions, run
+from core.run_cli import JsonLinesSink, ProgressBar
 from core.train import TrainSettings
 
 ROOT = Path(__file__).resolve().parent.parent

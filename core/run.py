@@ -2,11 +2,10 @@
 
 Every event of the run goes to the sinks it is given (plain dicts: a JSON-lines file, a progress
 bar, the studio's database); the run never knows who listens. train_job.py, `python -m core
-train` and the studies (core/experiment.py) all come here.
+train` (both through core/run_cli.py's flags) and the studies (core/experiment.py) all come here.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -15,7 +14,7 @@ import shutil
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +23,7 @@ import torch
 from core.atomic import write_folder
 from core.labels import DEFAULT_TAGS, ENTITY_TYPES, tag_types
 from core.lac import LAC_FOLDER, is_lac_folder
-from core.model import (CONFIG_FILE, CURVES_FILE, HEADS, INITS, SCORES_FILE, STACKS, TRAINING_FILE, NerConfig,
+from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
 from core.train import SAVE_SECONDS, TrainSettings, TrainState, evaluate, train
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
@@ -69,112 +68,6 @@ class RunOptions:
     def resume_dir(self) -> Path:
         out = Path(self.out)
         return out.with_name(out.name + RESUME_SUFFIX)
-
-
-# ---- the command line: every default comes from RunOptions and TrainSettings ------------------
-_CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES, "stack": [s for s in STACKS if s]}
-_HELP = {
-    "out": "model folder to write (the best epoch)", "data": "comma-separated corpora: msra, pd, or corpus folders",
-    "corrections": "JSON-lines file of corrected documents (text + spans)",
-    "corrections_repeat": "times each correction is repeated, so a few hundred matter",
-    "replay": "train on a random sample of N sentences of each corpus (fine-tuning on corrections)",
-    "heldout": "JSON-lines of corrected documents never trained on, scored at the end as 'heldout'",
-    "test_limit": "score the first N sentences of each test set (a fixed sample)",
-    "encoder": "encoder folder (bundled or any Hugging Face one), or lac: Baidu LAC's embedding + BiGRU "
-               "(converted by prepare into data/encoders/lac)",
-    "stack": "lac: stack LAC's 256-d BiGRU output beside the encoder's vector, per character",
-    "lac_lr": "learning rate of LAC's BiGRU (0: frozen)", "lac_embedding_lr": "of LAC's embedding (0: frozen)",
-    "init_from": "start from this model folder's weights (fine-tuning; its curves are kept)",
-    "layers": "first N encoder layers (default: all); with --init-from, cuts that model to N",
-    "train_limit": "first N sentences of each corpus (quick runs)", "no_test": "skip the final test-set scores",
-    "device": "auto, cpu, cuda", "resume": "continue from OUT.resume if it exists",
-    "time_budget": "minutes; the schedule shrinks to fit",
-}
-_SETTINGS_FLAGS = ("epochs", "batch_size", "lr", "head_lr_multiplier", "classifier_lr_multiplier",
-                   "warmup_fraction", "patience", "max_steps", "seed", "lac_lr", "lac_embedding_lr")
-
-
-def add_run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The run's flags (--out, --data, ..., --epochs, --lr, --time-budget); defaults from the dataclasses."""
-    settings = TrainSettings()
-    for option in fields(RunOptions):
-        if option.name != "settings":
-            _add_flag(parser, option.name, option.default, option.type)
-    for option in fields(TrainSettings):
-        if option.name in _SETTINGS_FLAGS:
-            _add_flag(parser, option.name, getattr(settings, option.name), option.type)
-    parser.add_argument("--time-budget", type=float, default=None, help=_HELP["time_budget"])
-    parser.add_argument("--progress", help="append one JSON line per event here")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
-
-
-def _add_flag(parser, name: str, default, annotation: str) -> None:
-    """--name-with-dashes typed from the field's annotation ("int | None" -> int)."""
-    flag = "--" + name.replace("_", "-")
-    if isinstance(default, bool):
-        parser.add_argument(flag, action="store_true", help=_HELP.get(name))
-    elif name == "out":
-        parser.add_argument(flag, required=True, help=_HELP[name])
-    else:
-        kind = {"int": int, "float": float}.get(annotation.split("|")[0].strip(), str)
-        parser.add_argument(flag, type=kind, default=default, choices=_CHOICES.get(name), help=_HELP.get(name))
-
-
-def options_from_args(args: argparse.Namespace) -> RunOptions:
-    values = vars(args)
-    settings = TrainSettings(**{name: values[name] for name in _SETTINGS_FLAGS},
-                             time_budget_s=values["time_budget"] * 60 if values.get("time_budget") else None)
-    return RunOptions(**{f.name: values[f.name] for f in fields(RunOptions) if f.name != "settings"},
-                      settings=settings)
-
-
-def command_line_sinks(args: argparse.Namespace, enabled: bool = True) -> list[Sink]:
-    """--progress (a JSON-lines file) and the terminal bar unless --quiet; none off rank 0."""
-    if not enabled:
-        return []
-    return ([JsonLinesSink(args.progress)] if args.progress else []) + ([] if args.quiet else [ProgressBar()])
-
-
-# ---- sinks -----------------------------------------------------------------------------------
-class JsonLinesSink:
-    """One JSON line per event: the machine-readable stream a job's watchers read."""
-
-    def __init__(self, path):
-        self.path = Path(path)
-
-    def __call__(self, event: dict) -> None:
-        with self.path.open("a", encoding="utf-8") as stream:
-            stream.write(json.dumps(event, ensure_ascii=False) + "\n")
-
-
-class ProgressBar:
-    """A tqdm bar over the steps, with a line per epoch."""
-
-    def __init__(self):
-        self.bar = None
-
-    def __call__(self, event: dict) -> None:
-        from tqdm import tqdm
-
-        kind = event["event"]
-        if kind == "start":
-            self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True)
-        elif kind == "step" and event.get("phase", "training") != "training":
-            what = f"evaluating {event['set']} ({event['index']} of {event['of']})" if event["phase"] == "evaluating" \
-                else event["phase"]
-            (self.bar.set_description_str if self.bar else print)(what)
-        elif kind == "step" and self.bar is not None:
-            self.bar.total = event["total_steps"]  # a time budget may shrink the plan
-            self.bar.n = event["step"]
-            self.bar.set_postfix(epoch=event["epoch"], loss=f"{event['loss']:.3f}")
-            self.bar.refresh()
-        elif kind == "epoch":
-            message = f"epoch {event['epoch']}: train loss {event['train_loss']:.4f}, dev F1 {event['dev_f1']:.4f}"
-            (self.bar.write if self.bar else print)(message)
-        elif kind in ("done", "failed") and self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -375,11 +268,3 @@ def _save_model(model, out: Path, options: RunOptions, history, run_info, scores
 
         model = copy.deepcopy(model).cpu().half()  # the model in training stays float32
     model.save(out, extra, complete=scores is not None)  # the scored save is the last: only it may become a version
-
-
-def main(argv=None, prog: str = "python -m core train") -> int:
-    """`python -m core train`: a run with the command line's sinks (no database)."""
-    parser = add_run_arguments(argparse.ArgumentParser(prog=prog, description=__doc__))
-    args = parser.parse_args(argv)
-    rank = int(os.environ.get("RANK", "0"))
-    return run(options_from_args(args), command_line_sinks(args, enabled=rank == 0), argv)

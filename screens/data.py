@@ -11,7 +11,7 @@ from core.corpora import read_pair
 from core.corpus_files import SPLITS, corpora_root, has_split, prepared_corpora, split_paths
 from core.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
 from core.labels import TYPE_NAMES
-from ui import charts, shared
+from ui import charts
 from ui.fonts import DEBIAN_PACKAGE, find_cjk_font
 from ui.shared import data_dir, get_db
 from ui.wordclouds import drawable, entity_cloud

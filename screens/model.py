@@ -15,7 +15,7 @@ from core.model import TRAINING_FILE, is_model_folder, read_json
 from core.model_files import crf_parameters
 from storage import jobs
 from storage.versions import list_versions
-from ui import charts, shared
+from ui import charts
 from ui.formats import percent
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
 from ui.versions import lineage_text, version_curves, version_label, version_scores

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 import launcher
 from core.corpus_files import corpora_root, corpus_folder, split_paths
-from core.evaluation import micro_f1s
 from core.improve import ImproveRecipe, improve_params
-from core.model import HEADS, TRAINING_FILE, read_json
+from core.model import HEADS
 from core.train import TrainSettings
 from storage import jobs
 from storage import snapshots
 from storage.documents import corrected_documents
-from storage.versions import list_versions, set_active
-from ui import charts, login, roots, shared
+from ui import train_versions, charts, login, roots
 from ui.plain import md
 from ui.shared import active_version, data_dir, db_path, get_db, model_folder
 from ui.train_form import (
@@ -31,15 +28,9 @@ from ui.train_form import (
     suggested_repeat,
 )
 from ui.versions import (
-    compare_scores,
     duration,
     job_progress,
-    lineage,
-    lineage_text,
-    promotion_reference,
     step_events,
-    version_label,
-    version_scores,
 )
 
 POLL_SECONDS = 2
@@ -256,67 +247,6 @@ def resume_button(db, job: dict) -> None:
         st.rerun(scope="app")
 
 
-def versions_panel(db) -> None:
-    versions = list_versions(db)
-    active = active_version(db)
-    trainings = {v["id"]: read_json(model_folder(v), TRAINING_FILE) for v in versions}
-    job_rows = {v["id"]: jobs.get_job(db, v["job_id"]) if v.get("job_id") else None for v in versions}
-    rows = [{"name": v["name"], "active": bool(v["is_active"]), "created": v["created_at"],
-             **{key: value for key, value in lineage(v, trainings[v["id"]], job_rows[v["id"]]).items()
-                if key in ("parent", "corrections", "held out")},
-             **{f"{corpus} F1 %": round(100 * f1, 1) for corpus, f1 in micro_f1s(version_scores(v)).items()},
-             "folder": v["path"]}
-            for v in versions]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    by_id = {v["id"]: v for v in versions}
-    candidates = [v["id"] for v in versions if v["id"] != active["id"]]
-    if not candidates:
-        st.caption("Only the active version exists; finished jobs add versions here.")
-        return
-    if not login.is_admin(db):  # the controls are not drawn, so no click can reach promote()
-        st.caption("Only admins make a version the active model.")
-        return
-    chosen = st.selectbox("Version to use for tagging and correcting", candidates, key="train_promote_pick",
-                          format_func=lambda i: version_label(by_id[i]))
-    reference = promotion_reference(trainings[chosen], model_folder(active))
-    if reference is not None:
-        st.caption(f"Scored before promotion against {active['name']} on the same sets: "
-                   + " · ".join(f"{corpus} {100 * mine:.1f} vs {100 * micro_f1s(reference).get(corpus, float('nan')):.1f}"
-                                for corpus, mine in micro_f1s(version_scores(by_id[chosen])).items()))
-    origin = lineage_text(by_id[chosen], trainings[chosen], job_rows[chosen])
-    if origin:
-        st.caption(origin)
-    note = lineage(by_id[chosen], trainings[chosen], job_rows[chosen])["note"]
-    if note:
-        st.info(note)
-    confirm = st.session_state.get("train_confirm")
-    if st.button("Make it the active model", key="train_promote"):
-        worse, why = compare_scores(version_scores(by_id[chosen]),
-                                    reference if reference is not None else version_scores(active))
-        if worse is False:
-            promote(db, by_id[chosen], f"{why}.")
-        st.session_state["train_confirm"] = confirm = {"id": chosen, "why": why}
-    if confirm and confirm["id"] == chosen:
-        st.warning(f"{by_id[chosen]['name']} may be worse than the active {active['name']}: {confirm['why']}. "
-                   "Make it the active model anyway?")
-        yes, no = st.columns(2)
-        if yes.button("Yes, make it active", key="train_confirm_yes"):
-            promote(db, by_id[chosen], "confirmed")
-        if no.button(f"No, keep {active['name']}", key="train_confirm_no"):
-            st.session_state.pop("train_confirm", None)
-            st.rerun()
-
-
-def promote(db, version: dict, why: str) -> None:
-    if not login.is_admin(db):  # checked again where it happens: a role may change between runs
-        st.error("Only admins make a version the active model.")
-        return
-    set_active(db, version["id"])
-    st.session_state.pop("train_confirm", None)
-    st.session_state["train_promoted"] = f"{version['name']} is now the active model ({why})"
-    st.rerun()
-
-
 st.title("Train")
 db = get_db()
 idle = not any(j["state"] in jobs.ACTIVE_STATES for j in jobs.list_jobs(db))
@@ -335,4 +265,4 @@ st.fragment(run_every=POLL_SECONDS if has_running else None)(job_panel)()
 st.subheader("Model versions")
 if "train_promoted" in st.session_state:
     st.success(st.session_state.pop("train_promoted"))
-versions_panel(db)
+train_versions.versions_panel(db)

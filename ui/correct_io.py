@@ -13,7 +13,7 @@ import streamlit as st
 from core.corpora import read_pair
 from core.corpus_files import split_paths
 from storage import documents, files
-from ui import formats, shared
+from ui import shared
 from ui.plain import md
 
 CORPORA = {"msra": "MSRA test", "pd": "People's Daily test"}

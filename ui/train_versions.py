@@ -1,0 +1,78 @@
+"""The Train screen's model versions: the table with scores and lineage, a candidate's scores
+against the active model on the same sets, and promotion (admins only, asked first if worse)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.evaluation import micro_f1s
+from core.model import TRAINING_FILE, read_json
+from storage import jobs
+from storage.versions import list_versions, set_active
+from ui import login
+from ui.formats import percent
+from ui.plain import md
+from ui.shared import active_version, model_folder
+from ui.versions import compare_scores, lineage, lineage_text, promotion_reference, version_label, version_scores
+
+
+def versions_panel(db) -> None:
+    versions = list_versions(db)
+    active = active_version(db)
+    trainings = {v["id"]: read_json(model_folder(v), TRAINING_FILE) for v in versions}
+    job_rows = {v["id"]: jobs.get_job(db, v["job_id"]) if v.get("job_id") else None for v in versions}
+    rows = [{"name": v["name"], "active": bool(v["is_active"]), "created": v["created_at"],
+             **{key: value for key, value in lineage(v, trainings[v["id"]], job_rows[v["id"]]).items()
+                if key in ("parent", "corrections", "held out")},
+             **{f"{corpus} F1 %": round(100 * f1, 1) for corpus, f1 in micro_f1s(version_scores(v)).items()},
+             "folder": v["path"]}
+            for v in versions]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    by_id = {v["id"]: v for v in versions}
+    candidates = [v["id"] for v in versions if v["id"] != active["id"]]
+    if not candidates:
+        st.caption("Only the active version exists; finished jobs add versions here.")
+        return
+    if not login.is_admin(db):  # the controls are not drawn, so no click can reach promote()
+        st.caption("Only admins make a version the active model.")
+        return
+    chosen = st.selectbox("Version to use for tagging and correcting", candidates, key="train_promote_pick",
+                          format_func=lambda i: version_label(by_id[i]))
+    reference = promotion_reference(trainings[chosen], model_folder(active))
+    if reference is not None:
+        theirs = micro_f1s(reference)
+        st.caption(f"Entity F1 before promotion, against {md(active['name'])} on the same sets: "
+                   + " · ".join(f"{corpus} {percent(mine)} vs {percent(theirs.get(corpus))}"
+                                for corpus, mine in micro_f1s(version_scores(by_id[chosen])).items()))
+    origin = lineage_text(by_id[chosen], trainings[chosen], job_rows[chosen])
+    if origin:
+        st.caption(origin)
+    note = lineage(by_id[chosen], trainings[chosen], job_rows[chosen])["note"]
+    if note:
+        st.info(note)
+    confirm = st.session_state.get("train_confirm")
+    if st.button("Make it the active model", key="train_promote"):
+        worse, why = compare_scores(version_scores(by_id[chosen]),
+                                    reference if reference is not None else version_scores(active))
+        if worse is False:
+            promote(db, by_id[chosen], f"{why}.")
+        st.session_state["train_confirm"] = confirm = {"id": chosen, "why": why}
+    if confirm and confirm["id"] == chosen:
+        st.warning(f"{by_id[chosen]['name']} may be worse than the active {active['name']}: {confirm['why']}. "
+                   "Make it the active model anyway?")
+        yes, no = st.columns(2)
+        if yes.button("Yes, make it active", key="train_confirm_yes"):
+            promote(db, by_id[chosen], "confirmed")
+        if no.button(f"No, keep {active['name']}", key="train_confirm_no"):
+            st.session_state.pop("train_confirm", None)
+            st.rerun()
+
+
+def promote(db, version: dict, why: str) -> None:
+    if not login.is_admin(db):  # checked again where it happens: a role may change between runs
+        st.error("Only admins make a version the active model.")
+        return
+    set_active(db, version["id"])
+    st.session_state.pop("train_confirm", None)
+    st.session_state["train_promoted"] = f"{version['name']} is now the active model ({why})"
+    st.rerun()
