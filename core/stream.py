@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from core.atomic import write_file
 from core.corpora import _unescape, not_utf8, readable_file
 from core.text import sentence_bounds
 
@@ -58,11 +59,10 @@ def tag_file(tagger, source, output, tokens: bool, progress=None) -> dict:
     tokens: the input is a chars file (space-separated tokens, <U+XXXX> escapes), else raw text.
     progress(n_bytes) follows the input's bytes. Returns {"lines", "characters", "entities"}.
     """
-    output = Path(output)
     counts = {"lines": 0, "characters": 0, "entities": 0}
-    handle, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    try:
-        with open(source, "rb") as file, open(handle, "w", encoding="utf-8", newline="\n") as out:
+
+    def write(tmp: Path) -> None:  # into a hidden file beside output, renamed into place when whole
+        with open(source, "rb") as file, open(tmp, "w", encoding="utf-8", newline="\n") as out:
             parts = _whole_pieces(_parts(file, source, tokens), tagger.max_chunk)
             done, line_open = 0, False  # line_open: the output line already holds tags of its earlier parts
             for batch in _batches(parts):
@@ -79,10 +79,8 @@ def tag_file(tagger, source, output, tokens: bool, progress=None) -> dict:
                         counts["lines"] += 1
                     counts["characters"] += len(result.tags)
                     counts["entities"] += len(result.entities)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_file(output, write)
     return counts
 
 

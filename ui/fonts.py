@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from functools import lru_cache
 from pathlib import Path
+
+from core.atomic import write_file
 
 KNOWN_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian fonts-noto-cjk
@@ -79,11 +80,7 @@ def _simplified_face(font_path: str) -> str:
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ner-studio" / "fonts"
         target = cache / f"{Path(font_path).stem}-{index}-{os.stat(font_path).st_mtime_ns}.otf"
         if not target.exists():
-            cache.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(dir=cache, suffix=".otf")
-            os.close(handle)
-            faces[index].save(tmp)
-            os.replace(tmp, target)  # atomic: two sessions may extract at once
+            write_file(target, lambda tmp: faces[index].save(str(tmp)))  # two sessions may extract at once
         return str(target)
     except Exception:  # read-only home, odd collection: the first face still draws the characters
         return font_path
