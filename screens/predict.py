@@ -66,6 +66,7 @@ def open_in_correct(doc: dict) -> None:
 
 tagged = result["tagged"]
 model_types = result["types"]
+st.caption(f"Tagged by {md(result['version'])}")  # the default model when the active one is damaged
 
 counts = {label: sum(e.label == label for e in tagged.entities) for label in model_types}
 columns = st.columns(2 + len(counts))

@@ -110,6 +110,32 @@ def active_tagger(db):
     st.stop()
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _folder_problem(folder: str, stamp: float) -> str | None:
+    """Why a model folder cannot be used (checksums, missing files), None if it can; cached until
+    the folder changes, so the sidebar can say it on every page without reading the weights each run."""
+    from core.integrity import DamagedModel, verify
+
+    try:
+        verify(folder)
+    except DamagedModel as error:
+        return error.reason
+    except (OSError, ValueError) as error:
+        return f"it cannot be read ({type(error).__name__})"
+    return None
+
+
+def model_problem(version: dict) -> str | None:
+    from core.evaluation import folder_stamp
+
+    folder = model_folder(version)
+    try:
+        stamp = folder_stamp(folder)
+    except OSError:
+        return "its folder is missing"
+    return _folder_problem(folder, stamp)
+
+
 def scores_caption(version: dict) -> str | None:
     """A version's headline scores as one line for the sidebar (None before they are measured)."""
     return score_summary(version_scores(version))
@@ -166,6 +192,10 @@ def draw_sidebar() -> None:
         except ValueError as error:  # no model folder: say so on every page instead of failing
             st.error(f"No model to tag with: {error}")
             version = None
+        problem = model_problem(version) if version else None
+        if problem:  # every visitor learns it at once; tagging falls back to the default model
+            st.warning(f"The active model {md(version['name'])} cannot be used: {md(problem)}. Pages tag with "
+                       "the default model until an admin promotes another version on the Train page.")
         if version:
             st.markdown(f"**Model in use:** {md(version['name'])}")  # a folder's name: text, not Markdown
             st.caption(scores_caption(version) or "scores not measured yet")
