@@ -185,7 +185,14 @@ def restore(db: sqlite_utils.Database, document_id: int, correction_id: int, ann
                                   f"restored revision {number}", current)
 
 
+def documents_in(db: sqlite_utils.Database, statuses) -> list[dict]:
+    """Every document in one of the statuses, oldest first, with its latest spans and revision."""
+    marks = ", ".join("?" for _ in statuses)
+    return [_document(row) for row in db.query(_DOCUMENTS + f" WHERE d.status IN ({marks}) ORDER BY d.id",
+                                                list(statuses))]
+
+
 def corrected_documents(db: sqlite_utils.Database) -> list[dict]:
     """Every annotated document, corrected or imported (oldest first), with its latest spans: what
-    training and export read."""
-    return [_document(row) for row in db.query(_DOCUMENTS + " WHERE d.status IN (?, ?) ORDER BY d.id", ANNOTATED)]
+    exports read."""
+    return documents_in(db, ANNOTATED)

@@ -10,7 +10,7 @@ import json
 import sqlite_utils
 
 from core.atomic import write_text
-from storage.documents import _DOCUMENTS, _document
+from storage.documents import documents_in
 
 REVIEWED = ("corrected",)  # saved by a person; imported suggestions train only once reviewed
 
@@ -44,9 +44,7 @@ def counts(db: sqlite_utils.Database, heldout_every: int = 0, statuses=REVIEWED)
 
 
 def _split(db, heldout_every: int, statuses) -> tuple[list[dict], list[dict]]:
-    marks = ", ".join("?" for _ in statuses)
-    documents = [_document(row) for row in db.query(_DOCUMENTS + f" WHERE d.status IN ({marks}) ORDER BY d.id",
-                                                    list(statuses))]
+    documents = documents_in(db, statuses)
     return ([doc for doc in documents if not is_heldout(doc["id"], heldout_every)],
             [doc for doc in documents if is_heldout(doc["id"], heldout_every)])
 
