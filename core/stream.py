@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.atomic import write_file
 from core.corpora import _unescape, not_utf8, readable_file
-from core.text import sentence_bounds
+from core.text import SENTENCE_ENDS
 
 # Per character the tagger holds a tag id and every tag's marginal as Python objects (~400 bytes),
 # so 100k characters a batch is ~40 MB however large the file; the encoder's own batches are far
@@ -128,10 +128,12 @@ def _characters(text: str, path, number: int, column: int) -> list[str]:
 
 
 def _whole_pieces(parts, max_chunk: int):
-    """Cut a part that does not end its line before its last piece and carry that piece on.
+    """Cut a part that does not end its line after its last sentence end and carry the rest on.
 
-    The tagger cuts a text into pieces (core.text.sentence_bounds) and tags each alone; cut where
-    the pieces of the whole line are cut, a long line gets exactly the tags it would get whole.
+    The tagger cuts a text into pieces (core.text.sentence_bounds), tags each alone, then reads
+    the whole text's tags as spans: an I_ that continues the piece before it, cut inside a long
+    sentence, joins that span. Cut only where a sentence ends, a long line gets exactly the tags it
+    would get whole; memory grows with the longest sentence, not the line.
     """
     carry = None
     for number, part, last in parts:
@@ -140,8 +142,7 @@ def _whole_pieces(parts, max_chunk: int):
         if last:
             carry = None
         else:
-            bounds = sentence_bounds(part, max_chunk)
-            cut = bounds[-1][0] if bounds else 0
+            cut = max((i + 1 for i, char in enumerate(part) if char in SENTENCE_ENDS), default=0)
             part, carry = part[:cut], part[cut:]
         yield number, part, last
 
