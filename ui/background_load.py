@@ -27,6 +27,11 @@ def _loading(model_folder: str) -> threading.Thread:
 
 def start(db) -> None:
     """Begin loading the active version's model unless that has begun already; never raises."""
+    # Import (and so compile) the loader's modules here, not in the thread: CPython 3.11's compiler
+    # is not thread-safe, and a fresh checkout compiling them in the thread while Streamlit parses
+    # the page raised "AST constructor recursion depth mismatch" on the page (seen in the tests).
+    import core.predict  # noqa: F401
+
     try:
         _loading(shared.model_folder(shared.active_version(db)))
     except Exception:  # no model version: the sidebar says so
