@@ -91,7 +91,10 @@ def test_tagging_highlights_each_entity_and_lists_it_in_the_table(studio, tiny_m
     assert table[["text", "type", "start", "end"]].values.tolist() == [
         [e.text, e.label, e.start, e.end] for e in expected.entities]
     assert all(0.0 <= c <= 100.0 for c in table["confidence"])  # percent, one decimal
-    assert table["confidence"].tolist() == [round(100 * e.confidence, 1) for e in expected.entities]
+    # Two taggers' oneDNN layers may sum in another order: a confidence on a rounding edge may show
+    # one tenth of a point apart.
+    assert all(abs(shown - round(100 * e.confidence, 1)) <= 0.1 + 1e-9
+               for shown, e in zip(table["confidence"], expected.entities))
     assert at.code[0].value == " ".join(expected.tags)  # the tags line, in the seed's format
     assert at.code[1].value == " ".join(SENTENCE)
 
