@@ -2,21 +2,11 @@
 file: the name survives a reload, Save moves on and clears the note, Skip keeps a draft, unsaved
 edits come back after a reload, the progress counter, search, revision numbers, true statuses.
 (The span editor's mouse and keys are driven in the real browser: tests/test_browser.py.)"""
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from storage import documents, drafts
-from storage.db import connect
-from test_app_correct import add_span, open_correct, run, save
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch, tiny_model):
-    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
-    monkeypatch.setenv("NER_STUDIO_MODEL", str(tiny_model))
-    monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
-    return connect(tmp_path / "studio.db")
+from test_app_correct import add_span, db, open_correct, run, save  # noqa: F401 (db is a fixture)
 
 
 def reload_correct(name: str = "ada") -> AppTest:

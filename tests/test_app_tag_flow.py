@@ -5,7 +5,6 @@ long texts is a command that runs (tests/test_cli_hints.py runs it)."""
 import shutil
 import threading
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
@@ -14,14 +13,7 @@ from storage import documents
 from storage.db import connect
 from ui import formats
 
-SENTENCE = "我爱北京天安门"
-
-
-@pytest.fixture
-def studio(tmp_path, monkeypatch, tiny_model):
-    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
-    monkeypatch.setenv("NER_STUDIO_MODEL", str(tiny_model))
-    return tmp_path
+from test_app_predict import SENTENCE, studio  # noqa: F401 (studio is a fixture)
 
 
 def run(at: AppTest) -> AppTest:
