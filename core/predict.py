@@ -84,6 +84,7 @@ class Tagger:
         self.onednn = onednn
         self.max_chunk = min(max_chunk or model.max_chars, model.max_chars)
         self._tag_index = {tag: i for i, tag in enumerate(model.tags)}
+        self._begin_tags = torch.tensor([tag.startswith("B_") for tag in model.tags], device=self.device)
 
     @classmethod
     def from_folder(cls, folder, device: str = "cpu", **kwargs) -> "Tagger":
@@ -133,18 +134,30 @@ class Tagger:
         input_ids, mask = input_ids.to(self.device), mask.to(self.device)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.quantize == "bf16"):
             emissions = self.model.emissions(input_ids, mask).float()
-        # Whitespace is always O: forcing it here keeps Viterbi and the marginals consistent.
-        emissions[:, :, 1:] = emissions[:, :, 1:].masked_fill(spaces.to(self.device).unsqueeze(2), -1e4)
+        # Whitespace never begins an entity, but it may continue one ("Tim Cook" is one PER in
+        # ANNOTATION.md, and a user's correction can teach it); forbidding B_ here keeps Viterbi and
+        # the marginals consistent. An entity that would end in whitespace is trimmed in _result.
+        emissions = emissions.masked_fill(spaces.to(self.device).bool().unsqueeze(2) & self._begin_tags, -1e4)
         best = self.model.decode(emissions, mask)
         return best.cpu(), self.model.tag_probabilities(emissions, mask).cpu()
 
     def _result(self, text, ids: list[int], probs: list[list[float]]) -> Tagged:
         tags = [self.model.tags[i] for i in ids]
-        spans = tags_to_spans(tags)
+        spans = [trimmed for span in tags_to_spans(tags) if (trimmed := strip_whitespace(span, text))]
         tags = spans_to_tags(spans, len(tags))  # repairs any orphan I_ the decoder produced
         char_confidence = [p[self._tag_index[tag]] for p, tag in zip(probs, tags)]
         entities = [Entity(s, e, label, "".join(text[s:e]), min(char_confidence[s:e])) for s, e, label in spans]
         return Tagged("".join(text), tags, entities, char_confidence)
+
+
+def strip_whitespace(span: Span, text) -> Span | None:
+    """The span without whitespace at either end; None when nothing else is left."""
+    start, end, label = span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end, label) if start < end else None
 
 
 def quantize_attention(model: NerModel) -> NerModel:
