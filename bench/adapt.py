@@ -50,6 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data-dir", default=str(ROOT / "data"), help="where the prepared corpora are")
     parser.add_argument("--msra-sample", type=int, default=500, help="MSRA test sentences scored before and after")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one of the improve job's params, e.g. mention_swap=0 (a study)")
     parser.add_argument("--keep", help="keep the studio folders here (default: a temporary folder)")
     return parser.parse_args(argv)
 
@@ -97,7 +99,8 @@ def correct_next(db, gold_spans: dict, count: int, strategy: str, rng: random.Ra
     return len(chosen)
 
 
-def retrain(db_path: Path, root: Path, data_dir: str, budget: float | None, corrections: int) -> tuple[dict, float]:
+def retrain(db_path: Path, root: Path, data_dir: str, budget: float | None, corrections: int,
+            overrides: dict) -> tuple[dict, float]:
     """The Train screen's "improve" job, waited for; (its row, wall seconds from start to registration)."""
     import launcher
     from storage.db import connect
@@ -110,6 +113,7 @@ def retrain(db_path: Path, root: Path, data_dir: str, budget: float | None, corr
               "data_dir": data_dir}
     if budget is not None:
         params["time_budget"] = budget
+    params.update(overrides)
     started = time.time()
     job_id = launcher.start_training(db_path, params, root=root)
     while True:
@@ -123,6 +127,20 @@ def retrain(db_path: Path, root: Path, data_dir: str, budget: float | None, corr
     if job["state"] != "finished":
         raise SystemExit(f"retraining failed ({job['state']}): {job.get('error')}\n{job.get('log_tail')}")
     return job, seconds
+
+
+def param_overrides(pairs: list[str]) -> dict:
+    """{"mention_swap": 0.0} from ["mention_swap=0"]: values read as JSON where they parse, else as text."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"error: --param {pair!r}: expected KEY=VALUE")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    return overrides
 
 
 def promote(db_path: Path, job_id: int) -> str:
@@ -154,7 +172,7 @@ def run_strategy(strategy: str, args, pool, heldout, folder: Path) -> dict:
             print(f"{strategy}: the queue is empty after {total} corrections; stopping", flush=True)
             break
         total += added
-        job, seconds = retrain(db_path, folder, args.data_dir, args.time_budget, total)
+        job, seconds = retrain(db_path, folder, args.data_dir, args.time_budget, total, param_overrides(args.param))
         model = promote(db_path, job["id"])
         f1 = f1_on(model, heldout)["micro"]["f1"]
         rounds.append({"round": number, "corrections": total, "heldout": f1, "seconds": seconds,

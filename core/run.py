@@ -21,6 +21,7 @@ from typing import Callable
 import torch
 
 from core.atomic import write_folder
+from core.augment import repeat_with_swaps
 from core.labels import DEFAULT_TAGS, ENTITY_TYPES, tag_types
 from core.lac import LAC_FOLDER, is_lac_folder
 from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
@@ -45,6 +46,9 @@ class RunOptions:
     data_dir: str = "data"
     corrections: str | None = None  # JSON-lines file of corrected documents (text + spans)
     corrections_repeat: int = 5  # times each correction is repeated, so a few hundred matter
+    # Share of the entities swapped, in each repeat after the first, for another of the same type
+    # from the corrections (core/augment.py): the model learns contexts, not only strings.
+    mention_swap: float = 0.0
     # A random sample of N training sentences a corpus instead of all of them: fine-tuning on
     # corrections replays that much of the corpora so the model does not forget what it knew.
     replay: int | None = None
@@ -110,7 +114,8 @@ def load_data(options: RunOptions):
     for examples in (train_examples, dev_examples, *tests.values()):
         for example in examples:
             example.unannotated = example.unannotated | own
-    train_examples += corrections * options.corrections_repeat
+    train_examples += repeat_with_swaps(corrections, options.corrections_repeat, options.mention_swap,
+                                        options.settings.seed)
     if heldout:
         tests[HELDOUT] = heldout
     return train_examples, dev_examples, tests

@@ -18,6 +18,8 @@ _HELP = {
     "out": "model folder to write (the best epoch)", "data": "comma-separated corpora: msra, pd, or corpus folders",
     "corrections": "JSON-lines file of corrected documents (text + spans)",
     "corrections_repeat": "times each correction is repeated, so a few hundred matter",
+    "mention_swap": "share of the entities swapped, in each repeat of a correction after the first, for "
+                    "another of the same type from the corrections (entity-replacement augmentation)",
     "replay": "train on a random sample of N sentences of each corpus (fine-tuning on corrections)",
     "heldout": "JSON-lines of corrected documents never trained on, scored at the end as 'heldout'",
     "test_limit": "score the first N sentences of each test set (a fixed sample)",
