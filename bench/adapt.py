@@ -131,6 +131,8 @@ def retrain(db_path: Path, root: Path, data_dir: str, budget: float | None, corr
 
 def param_overrides(pairs: list[str]) -> dict:
     """{"mention_swap": 0.0} from ["mention_swap=0"]: values read as JSON where they parse, else as text."""
+    import launcher
+
     overrides = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -140,6 +142,10 @@ def param_overrides(pairs: list[str]) -> dict:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
+    unknown = sorted(set(overrides) - set(launcher.TRAIN_PARAMS))
+    if unknown:
+        raise SystemExit(f"error: --param {', '.join(unknown)}: not a training parameter; "
+                         f"known: {', '.join(launcher.TRAIN_PARAMS)}")
     return overrides
 
 
@@ -154,7 +160,7 @@ def promote(db_path: Path, job_id: int) -> str:
     return version["path"]
 
 
-def run_strategy(strategy: str, args, pool, heldout, folder: Path) -> dict:
+def run_strategy(strategy: str, args, pool, heldout, folder: Path, overrides: dict) -> dict:
     from storage.db import connect
 
     gold_spans = {s.text: [list(span) for span in _spans(s)] for s in pool}
@@ -172,7 +178,7 @@ def run_strategy(strategy: str, args, pool, heldout, folder: Path) -> dict:
             print(f"{strategy}: the queue is empty after {total} corrections; stopping", flush=True)
             break
         total += added
-        job, seconds = retrain(db_path, folder, args.data_dir, args.time_budget, total, param_overrides(args.param))
+        job, seconds = retrain(db_path, folder, args.data_dir, args.time_budget, total, overrides)
         model = promote(db_path, job["id"])
         f1 = f1_on(model, heldout)["micro"]["f1"]
         rounds.append({"round": number, "corrections": total, "heldout": f1, "seconds": seconds,
@@ -191,6 +197,7 @@ def _spans(sentence):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    overrides = param_overrides(args.param)
     documents = read_jsonl_spans(args.gold)
     pool, heldout = split_gold(documents, args.pool_fraction, args.seed)
     if not pool or not heldout:
@@ -205,7 +212,7 @@ def main(argv=None) -> int:
         for strategy in strategies:
             folder = base / strategy
             folder.mkdir(parents=True, exist_ok=True)
-            outcome = run_strategy(strategy, args, pool, heldout, folder)
+            outcome = run_strategy(strategy, args, pool, heldout, folder, overrides)
             outcome["msra_after"] = f1_on(outcome.pop("final_model"), msra, {"T"})["micro"]["f1"]
             results["strategies"][strategy] = outcome
     print(report(results))

@@ -83,7 +83,9 @@ def improve_form(db) -> None:
     gpu = gpu_name()
     st.markdown(f"Fine-tunes **{active['name']}** on your reviewed corrections plus a replay sample of "
                 f"{recipe.replay_per_corpus:,} sentences of each corpus (so it does not forget), then scores "
-                "it on a fixed sample of the evaluation set and on your held-out documents.")
+                "it on a fixed sample of the evaluation set and on your held-out documents. Your corrections "
+                "are repeated with their names swapped among themselves (a company for another company), so "
+                "it learns the contexts you annotated, not only the names.")
     st.caption(f"{found['train']} reviewed documents to learn from; {found['heldout']} held out (every "
                f"{recipe.heldout_every}th, by id), never trained on, to judge the new version. "
                "Imported files count once reviewed.")

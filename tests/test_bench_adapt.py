@@ -23,7 +23,7 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
     completed = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "adapt.py"), "--gold", str(gold), "--model", str(tiny_model),
          "--data-dir", str(tmp_path / "data"), "--rounds", "2", "--per-round", "4", "--time-budget", "0.5",
-         "--msra-sample", "6", "--json", str(out), "--keep", str(tmp_path / "studios")],
+         "--msra-sample", "6", "--json", str(out), "--keep", str(tmp_path / "studios"), "--param", "mention_swap=0.25"],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert completed.returncode in (0, 1), completed.stderr[-3000:]  # 1: the tiny model did not improve
     results = json.loads(out.read_text())
@@ -37,3 +37,16 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
         assert rounds[2]["trained_on"] > rounds[1]["trained_on"]
         assert 0.0 <= outcome["msra_after"] <= 1.0
     assert "| least-confident | 2 | 8 |" in completed.stdout
+    from storage.db import connect
+    from storage.jobs import get_job
+
+    db = connect(tmp_path / "studios" / "random" / "studio.db")
+    assert get_job(db, 1)["params"]["mention_swap"] == 0.25  # the study's override reached the job
+    db.close()
+
+
+def test_an_unknown_param_is_refused_before_anything_runs(tmp_path):
+    completed = subprocess.run([sys.executable, str(ROOT / "bench" / "adapt.py"), "--gold", str(tmp_path / "none.jsonl"),
+                                "--param", "learning_rate=1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode != 0
+    assert "--param learning_rate: not a training parameter" in completed.stderr
