@@ -3,14 +3,20 @@
 Passwords are hashed by argon2-cffi (no crypto of our own); with no accounts at all the app
 serves one local user (ui/login.py). Add accounts from the command line:
     python -m storage.accounts add NAME --role admin   # password prompted, or one line on stdin
-    python -m storage.accounts list | remove NAME
+    python -m storage.accounts list | remove NAME | unlock NAME
+
+After MAX_FAILURES wrong passwords for a name within LOCKOUT_S, that name is refused until the
+oldest of them is LOCKOUT_S old (unknown names alike, so a lockout reveals nothing); a right
+password, a new password (add --replace) or `unlock` clears the count.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
+import math
 import os
 import sys
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -21,6 +27,8 @@ from storage.db import connect, now, one, write_transaction
 
 ROLES = ("annotator", "admin")  # annotators tag and correct; admins also train, promote, choose folders
 MIN_PASSWORD = 8
+MAX_FAILURES = 5  # wrong passwords for one name within LOCKOUT_S before it is locked
+LOCKOUT_S = 15 * 60
 _HASHER = PasswordHasher()  # argon2id with the library's defaults (RFC 9106's low-memory choice)
 # Unknown names are checked against this hash too, so the answer takes as long as for a real name.
 _UNKNOWN = _HASHER.hash("an account that does not exist")
@@ -53,6 +61,7 @@ def add_account(db: sqlite_utils.Database, name: str, password: str, role: str, 
             raise ValueError(f"an account named {name!r} exists already")
         db["accounts"].upsert({"name": name, "role": role, "password_hash": _HASHER.hash(password),
                                "created_at": now()}, pk="name")
+        db.execute("DELETE FROM login_failures WHERE name = ?", [name])  # a new password starts afresh
 
 
 def remove_account(db: sqlite_utils.Database, name: str) -> bool:
@@ -62,16 +71,50 @@ def remove_account(db: sqlite_utils.Database, name: str) -> bool:
     return found
 
 
+class LockedOut(ValueError):
+    """Too many wrong passwords for this name lately; the message says how long to wait."""
+
+
+def locked_for(db: sqlite_utils.Database, name: str, at: float | None = None) -> float:
+    """Seconds until the name may try again (0: it may now)."""
+    at = time.time() if at is None else at
+    recent = [row["at"] for row in db.query(
+        "SELECT at FROM login_failures WHERE name = ? AND at > ? ORDER BY at DESC LIMIT ?",
+        [(name or "").strip(), at - LOCKOUT_S, MAX_FAILURES])]
+    return max(0.0, recent[-1] + LOCKOUT_S - at) if len(recent) >= MAX_FAILURES else 0.0
+
+
+def clear_failures(db: sqlite_utils.Database, name: str) -> None:
+    with write_transaction(db):
+        db.execute("DELETE FROM login_failures WHERE name = ?", [(name or "").strip()])
+
+
+def _record_failure(db: sqlite_utils.Database, name: str) -> None:
+    at = time.time()
+    with write_transaction(db):
+        db.execute("INSERT INTO login_failures (name, at) VALUES (?, ?)", [name, at])
+        db.execute("DELETE FROM login_failures WHERE at < ?", [at - LOCKOUT_S])  # keeps the table small
+
+
 def authenticate(db: sqlite_utils.Database, name: str, password: str) -> dict | None:
     """The account ({"name", "role"}) when the password is right, else None (unknown name or wrong
-    password alike). A hash made with older cost settings is upgraded on the way."""
-    row = one(db, "SELECT name, role, password_hash FROM accounts WHERE name = ?", [(name or "").strip()])
+    password alike); LockedOut while the name has too many recent failures, right password or not.
+    A hash made with older cost settings is upgraded on the way."""
+    name = (name or "").strip()
+    wait = locked_for(db, name)
+    if wait > 0:
+        raise LockedOut(f"too many failed logins for this name: try again in {math.ceil(wait / 60)} minute(s), "
+                        "or ask an admin to run `python -m storage.accounts unlock NAME`")
+    row = one(db, "SELECT name, role, password_hash FROM accounts WHERE name = ?", [name])
     try:
         _HASHER.verify(row["password_hash"] if row else _UNKNOWN, password or "")
     except (VerificationError, InvalidHashError):
+        _record_failure(db, name)
         return None
     if row is None:
+        _record_failure(db, name)
         return None
+    clear_failures(db, name)
     if _HASHER.check_needs_rehash(row["password_hash"]):
         with write_transaction(db):
             db["accounts"].update(row["name"], {"password_hash": _HASHER.hash(password)})
@@ -100,6 +143,8 @@ def main(argv=None) -> int:
     commands.add_parser("list", help="names and roles")
     remove = commands.add_parser("remove", help="delete an account")
     remove.add_argument("name")
+    unlock = commands.add_parser("unlock", help="forget a name's failed logins (ends a lockout)")
+    unlock.add_argument("name")
     args = parser.parse_args(argv)
     db = connect(args.db)
     try:
@@ -109,6 +154,9 @@ def main(argv=None) -> int:
         elif args.command == "list":
             for account in list_accounts(db):
                 print(f"{account['name']}\t{account['role']}\t{account['created_at']}")
+        elif args.command == "unlock":
+            clear_failures(db, args.name)
+            print(f"{args.name}: unlocked")
         elif not remove_account(db, args.name):
             raise ValueError(f"no account named {args.name!r}")
     except ValueError as error:

@@ -146,6 +146,17 @@ def m005_entity_types(db: sqlite_utils.Database) -> None:
         created_at TEXT NOT NULL
     )""")
 
+@MIGRATIONS()
+def m006_login_failures(db: sqlite_utils.Database) -> None:
+    """Failed logins by name (storage/accounts.py): too many in a while lock that name out for a while."""
+    db.execute("""
+    CREATE TABLE IF NOT EXISTS login_failures (
+        name TEXT NOT NULL,  -- as typed: unknown names count too, so a lockout does not reveal who exists
+        at REAL NOT NULL  -- seconds since the epoch
+    )""")
+    db.execute("CREATE INDEX IF NOT EXISTS login_failures_name ON login_failures (name, at)")
+
+
 def connect(path) -> sqlite_utils.Database:
     """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
 

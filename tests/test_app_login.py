@@ -58,6 +58,18 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(team):
     assert "Logged in as" in shown_text(at) and "Model in use" in shown_text(at)
 
 
+def test_a_name_with_too_many_wrong_passwords_is_locked_with_a_wait_named(team):
+    from storage.accounts import MAX_FAILURES
+
+    for _ in range(MAX_FAILURES):
+        log_in("ann", "wrong password")
+    at = log_in("ann")  # the right password, too late
+    [error] = [e.value for e in at.error]
+    assert "too many failed logins" in error and "try again in 15 minute" in error
+    assert "Logged in as" not in shown_text(at)
+    assert "Logged in as" in shown_text(log_in("root"))  # another name is not locked
+
+
 def test_an_annotator_cannot_train_cancel_or_promote(team):
     from storage.versions import ensure_default_version, register_version
 

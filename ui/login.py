@@ -64,7 +64,11 @@ def login_page() -> None:
         name = st.text_input("Name", key="login_name")
         password = st.text_input("Password", type="password", key="login_password")
         if st.form_submit_button("Log in", type="primary"):
-            account = accounts.authenticate(get_db(), name, password)
+            try:
+                account = accounts.authenticate(get_db(), name, password)
+            except accounts.LockedOut as locked:
+                st.error(f"Not logged in: {locked}.")
+                return
             if account is None:
                 st.error("Wrong name or password.")  # the same words for an unknown name
                 return
