@@ -56,6 +56,9 @@ class RunOptions:
     encoder: str = BUNDLED_ENCODER  # or "lac": LAC's embedding + BiGRU alone (data/encoders/lac)
     stack: str | None = None  # "lac": LAC's BiGRU features beside the transformer's, per character
     init_from: str | None = None  # fine-tune this model folder (its curves are kept)
+    # The model this run is to replace (the active one), scored before training on the same sets
+    # as the reference for promotion; init_from may be its base (core/improve.py). Default: init_from.
+    improves: str | None = None
     head: str = "crf"
     layers: int | None = None  # first N encoder layers; with init_from, cuts that model to N
     init: str = "pretrained"
@@ -182,12 +185,16 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
                     "world_size": world, "torch": torch.__version__, "train_sentences": len(train_examples),
                     "dev_sentences": len(dev_examples), "settings": asdict(settings),
                     "init_from": str(Path(options.init_from).resolve()) if options.init_from else None}
+        reference = options.improves or options.init_from
+        if options.improves:  # an improvement (core/improve.py): its next one starts from init_from again
+            run_info["improves"] = str(Path(options.improves).resolve())
         if state is None:
             state = TrainState(history=_earlier_curves(options.init_from, model))
-            if options.init_from and tests:
+            if reference and tests:
                 # The parent's scores on the very same sets (a fixed sample, the held-out corrections):
                 # what the new version is compared with before anyone promotes it.
-                run_info["before"] = score_sets(model, tests, emit)
+                same = Path(reference).resolve() == Path(options.init_from or "").resolve()
+                run_info["before"] = score_sets(model if same else load_model(reference, device=device), tests, emit)
         if settings.time_budget_s:  # loading and scoring the parent came out of the same budget
             settings = replace(settings, time_budget_s=settings.time_budget_s - (time.time() - run_started))
 

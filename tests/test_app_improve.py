@@ -59,6 +59,33 @@ def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_line
     assert "Fine-tuned from default on 24 reviewed document(s), 6 held out; held-out F1" in captions
     assert "against default on the same sets" in captions
 
+    # A second round improves on the promoted version, but starts from its base again: the
+    # corrections are learned once, all together (core.improve.improvement_base).
+    from pathlib import Path
+
+    from storage.versions import set_active
+
+    db = connect(studio["db"])
+    [default] = [v for v in list_versions(db) if v["name"] == "default"]
+    set_active(db, version["id"])
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.number_input(key="train_improve_budget").set_value(0.5)
+    at.text_input(key="train_improve_name").set_value("improved-again")
+    at.button(key="train_improve").click().run()
+    job = wait_for_end(studio["db"], at.session_state["train_job"])
+    assert job["state"] == "finished", job["log_tail"]
+    assert job["params"]["parent"] == "improved"
+    assert Path(job["params"]["init_from"]).resolve() == Path(default["path"]).resolve()
+    assert Path(job["params"]["improves"]).resolve() == Path(version["path"]).resolve()
+    [again] = [v for v in list_versions(db) if v["name"] == "improved-again"]
+    # "before" scored the active model (not the base): the same figures its own run ended with.
+    assert read_json(again["path"], TRAINING_FILE)["before"]["heldout"] == version["scores"]["heldout"]
+    at.run()
+    at.selectbox(key="train_promote_pick").set_value(again["id"]).run()
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Improves on improved: its base {Path(default['path']).name} fine-tuned afresh on 24" in captions
+    assert "against improved on the same sets" in captions  # the candidate is judged against the active model
+
 
 def test_too_few_held_out_documents_are_said_and_the_fixed_set_judges(studio):  # noqa: F811
     from storage.db import connect

@@ -58,7 +58,12 @@ def lineage_text(version: dict, training: dict | None, job: dict | None) -> str 
     line = lineage(version, training, job)
     if line["parent"] == "—":
         return None
-    text = f"Fine-tuned from {line['parent']}"
+    start, improves = (training or {}).get("init_from"), (training or {}).get("improves")
+    if start and improves and Path(start).resolve() != Path(improves).resolve():
+        # core.improve.improvement_base: the base learns all the corrections afresh
+        text = f"Improves on {line['parent']}: its base {Path(start).name} fine-tuned afresh"
+    else:
+        text = f"Fine-tuned from {line['parent']}"
     if line["corrections"] is not None:
         text += f" on {line['corrections']} reviewed document(s), {line['held out'] or 0} held out"
     after = micro_f1s(version_scores(version)).get("heldout")
@@ -70,9 +75,10 @@ def lineage_text(version: dict, training: dict | None, job: dict | None) -> str 
 
 def promotion_reference(training: dict | None, active_folder: str) -> dict | None:
     """The active model's scores on the candidate's own evaluation sets, when the candidate was
-    fine-tuned from the active model: the job scored its parent on the same sample and held-out
+    made to improve on the active model: the job scored it on the same sample and held-out
     documents before training. None otherwise (compare with the active model's saved scores)."""
-    before, parent = (training or {}).get("before"), (training or {}).get("init_from")
+    training = training or {}
+    before, parent = training.get("before"), training.get("improves") or training.get("init_from")
     if not before or not parent or Path(parent).resolve() != Path(active_folder).resolve():
         return None
     return before
