@@ -28,6 +28,7 @@ from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, Ne
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
 from core.train import SAVE_SECONDS, TrainSettings, TrainState, evaluate, train
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
+from core.weight_average import mix_in_start
 
 BUNDLED_ENCODER = "data/encoders/e5-small"
 HELDOUT = "heldout"  # the scores' name for the user's held-out corrected documents
@@ -59,6 +60,9 @@ class RunOptions:
     # The model this run is to replace (the active one), scored before training on the same sets
     # as the reference for promotion; init_from may be its base (core/improve.py). Default: init_from.
     improves: str | None = None
+    # Share of init_from's weights mixed back into the trained ones at the end (WiSE-FT,
+    # core/weight_average.py): the improve recipe keeps what the model knew this way.
+    keep_start: float = 0.0
     head: str = "crf"
     layers: int | None = None  # first N encoder layers; with init_from, cuts that model to N
     init: str = "pretrained"
@@ -215,6 +219,9 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
             if not best_saved and not out.exists():
                 _save_model(model, out, options, state.history, run_info)
             best = load_model(out, device=device)
+            if options.keep_start and options.init_from:
+                mix_in_start(best, options.init_from, options.keep_start)
+                run_info["keep_start"] = options.keep_start
             scores = score_sets(best, tests, emit)
             emit({"event": "step", "phase": "saving", "eta_s": SAVE_SECONDS / 2})
             _save_model(best, out, options, state.history, run_info, scores=scores)

@@ -28,6 +28,8 @@ _HELP = {
     "stack": "lac: stack LAC's 256-d BiGRU output beside the encoder's vector, per character",
     "lac_lr": "learning rate of LAC's BiGRU (0: frozen)", "lac_embedding_lr": "of LAC's embedding (0: frozen)",
     "init_from": "start from this model folder's weights (fine-tuning; its curves are kept)",
+    "keep_start": "share of --init-from's weights mixed back into the trained ones at the end (WiSE-FT: "
+                  "keeps what the model knew)",
     "improves": "the model folder this run is to replace, scored first on the same sets for comparison "
                 "(default: --init-from, which may be its base)",
     "layers": "first N encoder layers (default: all); with --init-from, cuts that model to N",
