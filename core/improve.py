@@ -28,7 +28,8 @@ class ImproveRecipe:
     # the corrections (core/augment.py), so the repeats teach contexts rather than strings.
     mention_swap: float = 0.5
     # The base's share mixed back into the trained weights (core/weight_average.py): without it,
-    # 100 least-confident corrections cost 1.6 points on the MSRA sample; with it none.
+    # 100 least-confident corrections cost 1.6 points on the MSRA sample (one bench/adapt.py run);
+    # the run with it cost 0.8.
     keep_start: float = 0.2
     epochs: int = 3  # the time budget cuts the schedule to fit: on 2 CPU cores about 2 epochs
     batch_size: int = 16  # more steps from few examples
