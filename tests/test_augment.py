@@ -2,15 +2,12 @@
 import random
 
 from core.augment import mentions_by_type, repeat_with_swaps, swap_mentions
-from core.labels import tags_to_spans
+from core.labels import spans_to_tags, tags_to_spans
 from core.train import Example
 
 
 def example(text, spans):
-    tags = ["O"] * len(text)
-    for start, end, label in spans:
-        tags[start:end] = [f"B_{label}"] + [f"I_{label}"] * (end - start - 1)
-    return Example(list(text), tags)
+    return Example(list(text), spans_to_tags(spans, len(text)))
 
 
 CORRECTIONS = [
