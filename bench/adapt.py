@@ -12,8 +12,10 @@ strategy, a fresh studio database gets the pool through storage/, tagged by the 
 shows first (storage's queue order: least confident first) or K at random, saves their gold spans
 as corrections with storage's save_correction (what the screen's Save calls), starts the Train
 screen's job (launcher.start_training with core.improve's params, the time budget given), waits,
-promotes the new version and scores the held-out part. MSRA test F1 is measured on a fixed sample
-before and after. Exit 1 when the last round is not above the start.
+promotes the new version, refreshes the queue's suggestions with it (the Correct screen's
+"Refresh" button: the next round's order is the new version's) and scores the held-out part.
+MSRA test F1 is measured on a fixed sample before and after. Exit 1 when the last round is not
+above the start.
 """
 from __future__ import annotations
 
@@ -150,12 +152,16 @@ def param_overrides(pairs: list[str]) -> dict:
 
 
 def promote(db_path: Path, job_id: int) -> str:
+    """Make the job's version active and refresh the queue's suggestions with it, as the Correct
+    screen offers to: the next round's least-confident order is the new version's."""
+    from storage import suggestions
     from storage.db import connect
     from storage.versions import list_versions, set_active
 
     db = connect(db_path)
     [version] = [v for v in list_versions(db) if v.get("job_id") == job_id]
     set_active(db, version["id"])
+    suggestions.refresh(db, Tagger.from_folder(version["path"]).tag_texts, version["name"])
     db.close()
     return version["path"]
 

@@ -40,8 +40,15 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
     from storage.db import connect
     from storage.jobs import get_job
 
+    from storage.documents import queue
+    from storage.versions import active_version
+
     db = connect(tmp_path / "studios" / "random" / "studio.db")
     assert get_job(db, 1)["params"]["mention_swap"] == 0.25  # the study's override reached the job
+    # The queue left over was re-tagged by the last version promoted, as the Correct screen's Refresh does.
+    waiting = queue(db, status="new")
+    assert len(waiting) == len(GOLD) // 2 - 8
+    assert {doc["predicted_by"] for doc in waiting} == {active_version(db)["name"]} != {"default"}
     db.close()
 
 
