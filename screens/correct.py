@@ -34,6 +34,7 @@ with st.expander("Entity types"):
 
 # ---- the queue ------------------------------------------------------------------------------
 correct_queue.progress(db)
+correct_queue.offer_refresh(db, version)
 rows = correct_queue.choose(db)
 flash = st.session_state.pop("correct_flash", None)
 if flash:

@@ -221,3 +221,29 @@ def test_bad_span_bounds_show_an_error_and_change_nothing(db):
     run(at)
     assert "Not added" in at.error[0].value
     assert at.session_state[f"correct_work_{doc_id}"].spans == []
+
+
+def test_suggestions_of_an_earlier_version_are_refreshed_with_the_active_one(db, tiny_model):
+    from core.predict import Tagger
+
+    old = documents.add_document(db, "张三在上海工作", "test", [[0, 7, "ORG"]], "v0", 0.1)
+    other = documents.add_document(db, "王五去了广州", "test", [], "v0", 0.2)
+    current = documents.add_document(db, "联合国总部在纽约", "test", [[0, 3, "ORG"]], "default", 0.3)
+    at = open_correct()
+    assert at.session_state[f"correct_work_{old}"].spans == [(0, 7, "ORG")]  # opened, not edited
+    assert any("**2** suggestion(s) waiting for review were made by an earlier version" in m.value for m in at.markdown)
+    at.button(key="correct_refresh").click()
+    run(at)
+    assert any("Refreshed 2 suggestion(s) with default" in s.value for s in at.success)
+    assert "correct_refresh" not in [b.key for b in at.button]  # nothing stale is left to offer
+    expected = {r.text: [list(span) for span in r.spans]
+                for r in Tagger.from_folder(tiny_model).tag_texts(["张三在上海工作", "王五去了广州"])}
+    for doc_id in (old, other):
+        doc = documents.get_document(db, doc_id)
+        assert doc["predicted_by"] == "default" and doc["predicted_spans"] == expected[doc["text"]]
+    assert documents.get_document(db, current)["predicted_spans"] == [[0, 3, "ORG"]]
+    # The open editor shows the refreshed suggestion, not the stale one it had loaded.
+    open_id = at.selectbox(key="correct_doc").value
+    assert [list(s) for s in at.session_state[f"correct_work_{open_id}"].spans] == \
+        documents.get_document(db, open_id)["predicted_spans"]
+    assert expected["张三在上海工作"] != [[0, 7, "ORG"]]

@@ -93,10 +93,14 @@ def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_afte
     from storage.versions import active_version
 
     assert active_version(connect(studio["db"]))["name"] == "default"
+    from storage.documents import add_document
+
+    add_document(connect(studio["db"]), "张三在上海工作", "test", [], "default", 0.5)  # waiting for review
     at.button(key="train_confirm_yes").click().run()
     assert not at.exception, at.exception
     assert active_version(connect(studio["db"]))["name"] == "quick"
-    assert any("quick is now the active model" in s.value for s in at.success)
+    [promoted] = [s.value for s in at.success if "quick is now the active model" in s.value]
+    assert "1 suggestion(s) in the review queue came from earlier versions" in promoted
 
 
 def test_a_running_job_can_be_cancelled(studio):

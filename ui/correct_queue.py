@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from storage import documents
-from ui import formats
-from ui.correct_editor import QUEUE_IDS
+from storage import documents, suggestions
+from ui import formats, shared
+from ui.correct_editor import QUEUE_IDS, flash, work_key
+from ui.plain import md
 
 ORDERS = {"confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
 STATUS_FILTERS = {"to review": "to review", "all": "all", "new": "model's predictions to review",
@@ -23,6 +24,31 @@ def progress(db) -> None:
     if counts["imported"]:
         text += f" ({counts['imported']} imported from files: their annotations are suggestions until reviewed)"
     st.progress(done / total if total else 0.0, text=text)
+
+
+def offer_refresh(db, version: dict) -> None:
+    """When suggestions waiting for review came from another version than the active one (a
+    retraining was promoted since), offer to re-tag them: the annotator then corrects what the
+    active version gets wrong, least confident first by its own confidence."""
+    count = suggestions.stale_count(db, version["name"])
+    if not count:
+        return
+    box = st.container(border=True)
+    box.markdown(f"**{count}** suggestion(s) waiting for review were made by an earlier version; "
+                 f"the active one is **{md(version['name'])}**. Refreshing re-tags them with it and orders "
+                 "the queue by its confidence. Imported files and saved corrections are not touched.")
+    if not box.button(f"Refresh {count} suggestion(s) with {md(version['name'])}", key="correct_refresh"):
+        return
+    bar = box.progress(0.0, text="Loading the model…")
+    used, tagger = shared.active_tagger(db)  # a damaged version falls back to the default: name that one
+    refreshed = suggestions.refresh(db, tagger.tag_texts, used["name"],
+                                    progress=lambda done, total: bar.progress(done / total, f"Tagged {done} of {total}"))
+    for doc_id in refreshed:  # an editor opened on one of them without edits shows the new spans
+        state = st.session_state.get(work_key(doc_id))
+        if state is not None and not state.changed:
+            del st.session_state[work_key(doc_id)]
+    flash("success", f"Refreshed {len(refreshed)} suggestion(s) with {md(used['name'])}.")
+    st.rerun()
 
 
 def label(row: dict) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.evaluation import micro_f1s
 from core.model import TRAINING_FILE, read_json
-from storage import jobs
+from storage import jobs, suggestions
 from storage.versions import list_versions, set_active
 from ui import login
 from ui.formats import percent
@@ -74,5 +74,10 @@ def promote(db, version: dict, why: str) -> None:
         return
     set_active(db, version["id"])
     st.session_state.pop("train_confirm", None)
-    st.session_state["train_promoted"] = f"{version['name']} is now the active model ({why})"
+    message = f"{md(version['name'])} is now the active model ({why})."
+    stale = suggestions.stale_count(db, version["name"])
+    if stale:
+        message += (f" {stale} suggestion(s) in the review queue came from earlier versions: "
+                    "**Correct** offers to refresh them with it.")
+    st.session_state["train_promoted"] = message
     st.rerun()
