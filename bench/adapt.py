@@ -4,7 +4,8 @@ within minutes, without forgetting? Target (issue 10): after 100 corrections, he
 10 minutes (evaluation included) on 2 CPU cores; MSRA test F1 down by at most 1 point.
 
     .venv/bin/python bench/adapt.py --gold eval/modern/dev.jsonl [--pool-fraction 0.5] [--rounds 2]
-        [--per-round 50] [--strategy least-confident|random|both] [--time-budget 8] [--seed 13] [--json OUT]
+        [--per-round 50] [--strategy least-confident|random|both] [--time-budget 8] [--seed 13 [29 ...]] [--json OUT]
+    .venv/bin/python bench/adapt.py --report OUT [OUT ...]   # the report of earlier runs, and their mean
 
 The gold documents ({"text", "spans"} lines) are split into a pool and a held-out part. For each
 strategy, a fresh studio database gets the pool through storage/, tagged by the starting model
@@ -41,13 +42,15 @@ STRATEGIES = ("least-confident", "random")
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gold", required=True, help="JSON lines {text, spans}: the user's own text, annotated")
+    parser.add_argument("--gold", help="JSON lines {text, spans}: the user's own text, annotated")
     parser.add_argument("--pool-fraction", type=float, default=0.5, help="share of the gold documents to correct")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--per-round", type=int, default=50, help="corrections per round")
     parser.add_argument("--strategy", choices=[*STRATEGIES, "both"], default="both")
     parser.add_argument("--time-budget", type=float, default=None, help="minutes per retraining (default: the Train screen's)")
-    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--seed", type=int, nargs="+", default=[13],
+                        help="splits the gold documents and draws the random picks; several seeds run one "
+                             "after another and the report ends with their mean")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the starting (active) model folder")
     parser.add_argument("--data-dir", default=str(ROOT / "data"), help="where the prepared corpora are")
     parser.add_argument("--msra-sample", type=int, default=500, help="MSRA test sentences scored before and after")
@@ -55,7 +58,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="override one of the improve job's params, e.g. mention_swap=0 (a study)")
     parser.add_argument("--keep", help="keep the studio folders here (default: a temporary folder)")
-    return parser.parse_args(argv)
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="print the report of earlier --json outputs again (several: each, then their mean)")
+    args = parser.parse_args(argv)
+    if not args.report and not args.gold:
+        parser.error("--gold is required (or --report JSON... to re-print earlier results)")
+    return args
 
 
 def split_gold(documents: list, pool_fraction: float, seed: int) -> tuple[list, list]:
@@ -166,12 +174,12 @@ def promote(db_path: Path, job_id: int) -> str:
     return version["path"]
 
 
-def run_strategy(strategy: str, args, pool, heldout, folder: Path, overrides: dict) -> dict:
+def run_strategy(strategy: str, args, seed: int, pool, heldout, folder: Path, overrides: dict) -> dict:
     from storage.db import connect
 
     gold_spans = {s.text: [list(span) for span in _spans(s)] for s in pool}
     db_path = fresh_studio(folder, pool, str(Path(args.model).resolve()))
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     model = args.model
     rounds = [{"round": 0, "corrections": 0, "heldout": f1_on(model, heldout)["micro"]["f1"], "seconds": None}]
     print(f"{strategy}: start, held-out F1 {100 * rounds[0]['heldout']:.1f}", flush=True)
@@ -201,31 +209,87 @@ def _spans(sentence):
     return tags_to_spans(sentence.tags)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    overrides = param_overrides(args.param)
-    documents = read_jsonl_spans(args.gold)
-    pool, heldout = split_gold(documents, args.pool_fraction, args.seed)
+def run_seed(args, seed: int, documents: list, msra: list, overrides: dict, base: Path) -> dict:
+    """Every strategy on one split of the gold documents: {"seed", "msra_before", "strategies"}."""
+    pool, heldout = split_gold(documents, args.pool_fraction, seed)
     if not pool or not heldout:
         raise SystemExit(f"error: {args.gold}: {len(documents)} documents cannot make both a pool and a held-out part")
-    msra = read_pair(*split_paths("msra", "test", args.data_dir))[: args.msra_sample]
-    print(f"{len(pool)} documents to correct, {len(heldout)} held out; MSRA sample {len(msra)} sentences", flush=True)
+    print(f"seed {seed}: {len(pool)} documents to correct, {len(heldout)} held out; "
+          f"MSRA sample {len(msra)} sentences", flush=True)
     msra_before = f1_on(args.model, msra, {"T"})["micro"]["f1"]
     strategies = STRATEGIES if args.strategy == "both" else (args.strategy,)
-    results = {"args": vars(args), "msra_before": msra_before, "strategies": {}}
+    results = {"seed": seed, "args": vars(args), "msra_before": msra_before, "strategies": {}}
+    for strategy in strategies:
+        folder = base / strategy
+        folder.mkdir(parents=True, exist_ok=True)
+        outcome = run_strategy(strategy, args, seed, pool, heldout, folder, overrides)
+        outcome["msra_after"] = f1_on(outcome.pop("final_model"), msra, {"T"})["micro"]["f1"]
+        results["strategies"][strategy] = outcome
+    return results
+
+
+def improved(runs: list[dict]) -> bool:
+    """The exit status's question: did every strategy of every run end above its start?"""
+    return all(outcome["rounds"][-1]["heldout"] > outcome["rounds"][0]["heldout"]
+               for results in runs for outcome in results["strategies"].values())
+
+
+def full_report(runs: list[dict]) -> str:
+    """Each run's report, then (for several) their mean."""
+    parts = [(f"seed {results.get('seed', results['args']['seed'])}:\n" if len(runs) > 1 else "") + report(results)
+             for results in runs]
+    if len(runs) > 1:
+        parts.append(mean_report(runs))
+    return "\n\n".join(parts)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.report:
+        runs = []
+        for path in args.report:
+            saved = json.loads(Path(path).read_text(encoding="utf-8"))
+            runs.extend(saved["runs"] if "runs" in saved else [saved])
+        print(full_report(runs))
+        return 0 if improved(runs) else 1
+    overrides = param_overrides(args.param)
+    documents = read_jsonl_spans(args.gold)
+    msra = read_pair(*split_paths("msra", "test", args.data_dir))[: args.msra_sample]
+    runs = []
     with tempfile.TemporaryDirectory(prefix="ner-adapt-") as scratch:
         base = Path(args.keep or scratch)
-        for strategy in strategies:
-            folder = base / strategy
-            folder.mkdir(parents=True, exist_ok=True)
-            outcome = run_strategy(strategy, args, pool, heldout, folder, overrides)
-            outcome["msra_after"] = f1_on(outcome.pop("final_model"), msra, {"T"})["micro"]["f1"]
-            results["strategies"][strategy] = outcome
-    print(report(results))
+        for seed in args.seed:
+            folder = base / f"seed-{seed}" if len(args.seed) > 1 else base
+            runs.append(run_seed(args, seed, documents, msra, overrides, folder))
+    print(full_report(runs))
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
-    last = [outcome["rounds"][-1]["heldout"] > outcome["rounds"][0]["heldout"] for outcome in results["strategies"].values()]
-    return 0 if all(last) else 1
+        saved = runs[0] if len(runs) == 1 else {"runs": runs}
+        Path(args.json).write_text(json.dumps(saved, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0 if improved(runs) else 1
+
+
+def mean_report(runs: list[dict]) -> str:
+    """Held-out F1 by corrections, averaged over the runs, and least-confident minus random."""
+    from statistics import mean
+
+    seeds = [results.get("seed", results["args"]["seed"]) for results in runs]
+    strategies = [name for name in STRATEGIES if all(name in results["strategies"] for results in runs)]
+    rounds = min((len(results["strategies"][name]["rounds"]) for results in runs for name in strategies), default=0)
+    counts = [row["corrections"] for row in runs[0]["strategies"][strategies[0]]["rounds"][:rounds]]
+    lines = [f"Mean over {len(runs)} seeds ({', '.join(map(str, seeds))}): held-out F1 by corrections",
+             "| strategy | " + " | ".join(str(count) for count in counts) + " | MSRA sample change |",
+             "|---|" + "---|" * (len(counts) + 1)]
+    for name in strategies:
+        f1s = [mean(100 * results["strategies"][name]["rounds"][i]["heldout"] for results in runs)
+               for i in range(len(counts))]
+        msra = mean(100 * (results["strategies"][name]["msra_after"] - results["msra_before"]) for results in runs)
+        lines.append(f"| {name} | " + " | ".join(f"{f1:.1f}" for f1 in f1s) + f" | {msra:+.1f} |")
+    if len(strategies) == 2:
+        gaps = [100 * (results["strategies"]["least-confident"]["rounds"][rounds - 1]["heldout"]
+                       - results["strategies"]["random"]["rounds"][rounds - 1]["heldout"]) for results in runs]
+        lines.append(f"least-confident minus random after {counts[-1]} corrections: {mean(gaps):+.1f} on average ("
+                     + ", ".join(f"seed {seed}: {gap:+.1f}" for seed, gap in zip(seeds, gaps)) + ")")
+    return "\n".join(lines)
 
 
 def report(results: dict) -> str:

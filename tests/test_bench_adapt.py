@@ -51,6 +51,15 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
     assert {doc["predicted_by"] for doc in waiting} == {active_version(db)["name"]} != {"default"}
     db.close()
 
+    # Earlier outputs are reported again, and several are averaged (here the same run twice).
+    again = subprocess.run([sys.executable, str(ROOT / "bench" / "adapt.py"), "--report", str(out), str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == completed.returncode, again.stderr[-3000:]
+    assert again.stdout.count("| least-confident | 2 | 8 |") == 2
+    assert "Mean over 2 seeds (13, 13): held-out F1 by corrections" in again.stdout
+    assert "| strategy | 0 | 4 | 8 | MSRA sample change |" in again.stdout
+    assert "least-confident minus random after 8 corrections" in again.stdout
+
 
 def test_an_unknown_param_is_refused_before_anything_runs(tmp_path):
     completed = subprocess.run([sys.executable, str(ROOT / "bench" / "adapt.py"), "--gold", str(tmp_path / "none.jsonl"),
