@@ -51,8 +51,8 @@ def refresh(db: sqlite_utils.Database, tag_texts: Callable, version_name: str,
             for row, result in zip(batch, tagged, strict=True):
                 spans = check_spans([list(span) for span in result.spans], len(row["text"]), labels)
                 cursor = db.execute(
-                    f"UPDATE documents SET predicted_spans_json = ?, predicted_by = ?, confidence = ? "
-                    f"WHERE id = ? AND id IN (SELECT d.id FROM documents d WHERE {_UNSAVED_MODEL_SUGGESTION})",
+                    f"UPDATE documents AS d SET predicted_spans_json = ?, predicted_by = ?, confidence = ? "
+                    f"WHERE d.id = ? AND {_UNSAVED_MODEL_SUGGESTION}",
                     [dumps(spans), version_name, float(result.lowest_confidence), row["id"]])
                 if cursor.rowcount:
                     refreshed.append(row["id"])
