@@ -234,9 +234,13 @@ def improved(runs: list[dict]) -> bool:
                for results in runs for outcome in results["strategies"].values())
 
 
+def _seed(results: dict) -> int:
+    return results.get("seed", results["args"]["seed"])  # outputs from before --seed took several keep it in args
+
+
 def full_report(runs: list[dict]) -> str:
     """Each run's report, then (for several) their mean."""
-    parts = [(f"seed {results.get('seed', results['args']['seed'])}:\n" if len(runs) > 1 else "") + report(results)
+    parts = [(f"seed {_seed(results)}:\n" if len(runs) > 1 else "") + report(results)
              for results in runs]
     if len(runs) > 1:
         parts.append(mean_report(runs))
@@ -272,7 +276,7 @@ def mean_report(runs: list[dict]) -> str:
     """Held-out F1 by corrections, averaged over the runs, and least-confident minus random."""
     from statistics import mean
 
-    seeds = [results.get("seed", results["args"]["seed"]) for results in runs]
+    seeds = [_seed(results) for results in runs]
     strategies = [name for name in STRATEGIES if all(name in results["strategies"] for results in runs)]
     rounds = min((len(results["strategies"][name]["rounds"]) for results in runs for name in strategies), default=0)
     counts = [row["corrections"] for row in runs[0]["strategies"][strategies[0]]["rounds"][:rounds]]

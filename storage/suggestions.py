@@ -20,17 +20,16 @@ BATCH = 64  # documents tagged and written together: a refresh cut short keeps e
 
 _UNSAVED_MODEL_SUGGESTION = ("d.status = 'new' AND NOT EXISTS "
                              "(SELECT 1 FROM corrections c WHERE c.document_id = d.id)")
+_STALE = f"FROM documents d WHERE {_UNSAVED_MODEL_SUGGESTION} AND d.predicted_by IS NOT ?"  # ? the version
 
 
 def stale(db: sqlite_utils.Database, version_name: str) -> list[dict]:
     """{"id", "text"} of the unsaved model suggestions that another version (or none) made, oldest first."""
-    return list(db.query(f"SELECT d.id, d.text FROM documents d WHERE {_UNSAVED_MODEL_SUGGESTION} "
-                         "AND d.predicted_by IS NOT ? ORDER BY d.id", [version_name]))
+    return list(db.query(f"SELECT d.id, d.text {_STALE} ORDER BY d.id", [version_name]))
 
 
 def stale_count(db: sqlite_utils.Database, version_name: str) -> int:
-    return next(db.query(f"SELECT COUNT(*) AS n FROM documents d WHERE {_UNSAVED_MODEL_SUGGESTION} "
-                         "AND d.predicted_by IS NOT ?", [version_name]))["n"]
+    return next(db.query(f"SELECT COUNT(*) AS n {_STALE}", [version_name]))["n"]
 
 
 def refresh(db: sqlite_utils.Database, tag_texts: Callable, version_name: str,
@@ -49,7 +48,7 @@ def refresh(db: sqlite_utils.Database, tag_texts: Callable, version_name: str,
         with write_transaction(db):
             labels = known_labels(db)
             for row, result in zip(batch, tagged, strict=True):
-                spans = check_spans([list(span) for span in result.spans], len(row["text"]), labels)
+                spans = check_spans(result.spans, len(row["text"]), labels)
                 cursor = db.execute(
                     f"UPDATE documents AS d SET predicted_spans_json = ?, predicted_by = ?, confidence = ? "
                     f"WHERE d.id = ? AND {_UNSAVED_MODEL_SUGGESTION}",
