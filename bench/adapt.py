@@ -1,16 +1,18 @@
 """The simulated annotator: do a few dozen corrections make the model better on the user's own text,
 within minutes, without forgetting? Target (issue 10): after 100 corrections, held-out F1 at least
-5 points above the start; least-confident-first at least as good as random; each retraining within
+5 points above the start; the Correct screen's order at least as good as random; each retraining within
 10 minutes (evaluation included) on 2 CPU cores; MSRA test F1 down by at most 1 point.
 
     .venv/bin/python bench/adapt.py --gold eval/modern/dev.jsonl [--pool-fraction 0.5] [--rounds 2]
-        [--per-round 50] [--strategy least-confident|random|both] [--time-budget 8] [--seed 13 [29 ...]] [--json OUT]
+        [--per-round 50] [--strategy spot-check|least-confident|random|both|all ...] [--time-budget 8]
+        [--seed 13 [29 ...]] [--json OUT]
     .venv/bin/python bench/adapt.py --report OUT [OUT ...]   # the report of earlier runs, and their mean
 
 The gold documents ({"text", "spans"} lines) are split into a pool and a held-out part. For each
 strategy, a fresh studio database gets the pool through storage/, tagged by the starting model
 (what the Correct screen's queue holds). Each round takes the K documents the Correct screen
-shows first (storage's queue order: least confident first) or K at random, saves their gold spans
+shows first in its default order ("spot-check": least confident first, every 5th place the most
+confident left), or in its pure least-confident order, or K at random; saves their gold spans
 as corrections with storage's save_correction (what the screen's Save calls), starts the Train
 screen's job (launcher.start_training with core.improve's params, the time budget given), waits,
 promotes the new version, refreshes the queue's suggestions with it (the Correct screen's
@@ -37,7 +39,8 @@ from core.improve import improve_params  # noqa: E402
 from core.metrics import drop_types, entity_scores  # noqa: E402
 from core.predict import Tagger  # noqa: E402
 
-STRATEGIES = ("least-confident", "random")
+STRATEGIES = ("spot-check", "least-confident", "random")  # the first two are storage.documents.queue orders
+CHOICES = {**{name: (name,) for name in STRATEGIES}, "both": ("spot-check", "random"), "all": STRATEGIES}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -46,7 +49,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pool-fraction", type=float, default=0.5, help="share of the gold documents to correct")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--per-round", type=int, default=50, help="corrections per round")
-    parser.add_argument("--strategy", choices=[*STRATEGIES, "both"], default="both")
+    parser.add_argument("--strategy", choices=list(CHOICES), nargs="+", default=["both"],
+                        help="both: the Correct screen's default order (spot-check) and random; all: every one")
     parser.add_argument("--time-budget", type=float, default=None, help="minutes per retraining (default: the Train screen's)")
     parser.add_argument("--seed", type=int, nargs="+", default=[13],
                         help="splits the gold documents and draws the random picks; several seeds run one "
@@ -101,8 +105,12 @@ def correct_next(db, gold_spans: dict, count: int, strategy: str, rng: random.Ra
     from storage.documents import queue, save_correction
     from storage.versions import active_version
 
-    waiting = queue(db, order="confidence", status="to review")  # the Correct screen's order
-    chosen = waiting[:count] if strategy == "least-confident" else rng.sample(waiting, min(count, len(waiting)))
+    if strategy == "random":  # drawn from the id order, so the draw does not depend on any ranking
+        waiting = queue(db, order="oldest", status="to review")
+        chosen = rng.sample(waiting, min(count, len(waiting)))
+    else:  # the Correct screen's orders
+        chosen = queue(db, order="confidence" if strategy == "least-confident" else strategy,
+                       status="to review", limit=count)
     version = active_version(db)["name"]
     for doc in chosen:
         save_correction(db, doc["id"], gold_spans[doc["text"]], "bench:annotator", version, doc["revision"])
@@ -217,7 +225,7 @@ def run_seed(args, seed: int, documents: list, msra: list, overrides: dict, base
     print(f"seed {seed}: {len(pool)} documents to correct, {len(heldout)} held out; "
           f"MSRA sample {len(msra)} sentences", flush=True)
     msra_before = f1_on(args.model, msra, {"T"})["micro"]["f1"]
-    strategies = STRATEGIES if args.strategy == "both" else (args.strategy,)
+    strategies = [name for name in STRATEGIES if any(name in CHOICES[choice] for choice in args.strategy)]
     results = {"seed": seed, "args": vars(args), "msra_before": msra_before, "strategies": {}}
     for strategy in strategies:
         folder = base / strategy
@@ -265,15 +273,15 @@ def main(argv=None) -> int:
         for seed in args.seed:
             folder = base / f"seed-{seed}" if len(args.seed) > 1 else base
             runs.append(run_seed(args, seed, documents, msra, overrides, folder))
+            if args.json:  # after each seed: a long run stopped halfway keeps the seeds it finished
+                saved = runs[0] if len(args.seed) == 1 else {"runs": runs}
+                Path(args.json).write_text(json.dumps(saved, indent=1, ensure_ascii=False), encoding="utf-8")
     print(full_report(runs))
-    if args.json:
-        saved = runs[0] if len(runs) == 1 else {"runs": runs}
-        Path(args.json).write_text(json.dumps(saved, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0 if improved(runs) else 1
 
 
 def mean_report(runs: list[dict]) -> str:
-    """Held-out F1 by corrections, averaged over the runs, and least-confident minus random."""
+    """Held-out F1 by corrections, averaged over the runs, and each ranking minus random."""
     from statistics import mean
 
     seeds = [_seed(results) for results in runs]
@@ -288,10 +296,11 @@ def mean_report(runs: list[dict]) -> str:
                for i in range(len(counts))]
         msra = mean(100 * (results["strategies"][name]["msra_after"] - results["msra_before"]) for results in runs)
         lines.append(f"| {name} | " + " | ".join(f"{f1:.1f}" for f1 in f1s) + f" | {msra:+.1f} |")
-    if len(strategies) == 2:
-        gaps = [100 * (results["strategies"]["least-confident"]["rounds"][rounds - 1]["heldout"]
+    rankings = [name for name in strategies if name != "random"] if "random" in strategies else []
+    for name in rankings:
+        gaps = [100 * (results["strategies"][name]["rounds"][rounds - 1]["heldout"]
                        - results["strategies"]["random"]["rounds"][rounds - 1]["heldout"]) for results in runs]
-        lines.append(f"least-confident minus random after {counts[-1]} corrections: {mean(gaps):+.1f} on average ("
+        lines.append(f"{name} minus random after {counts[-1]} corrections: {mean(gaps):+.1f} on average ("
                      + ", ".join(f"seed {seed}: {gap:+.1f}" for seed, gap in zip(seeds, gaps)) + ")")
     return "\n".join(lines)
 

@@ -23,11 +23,12 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
     completed = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "adapt.py"), "--gold", str(gold), "--model", str(tiny_model),
          "--data-dir", str(tmp_path / "data"), "--rounds", "2", "--per-round", "4", "--time-budget", "0.5",
-         "--msra-sample", "6", "--json", str(out), "--keep", str(tmp_path / "studios"), "--param", "mention_swap=0.25"],
+         "--msra-sample", "6", "--json", str(out), "--keep", str(tmp_path / "studios"), "--param", "mention_swap=0.25",
+         "--strategy", "all"],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert completed.returncode in (0, 1), completed.stderr[-3000:]  # 1: the tiny model did not improve
     results = json.loads(out.read_text())
-    assert set(results["strategies"]) == {"least-confident", "random"}
+    assert set(results["strategies"]) == {"spot-check", "least-confident", "random"}
     for outcome in results["strategies"].values():
         rounds = outcome["rounds"]
         assert [row["corrections"] for row in rounds] == [0, 4, 8]
@@ -58,6 +59,7 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
     assert again.stdout.count("| least-confident | 2 | 8 |") == 2
     assert "Mean over 2 seeds (13, 13): held-out F1 by corrections" in again.stdout
     assert "| strategy | 0 | 4 | 8 | MSRA sample change |" in again.stdout
+    assert "spot-check minus random after 8 corrections" in again.stdout
     assert "least-confident minus random after 8 corrections" in again.stdout
 
 

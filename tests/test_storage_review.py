@@ -92,6 +92,19 @@ def test_queue_search_keeps_documents_containing_the_text(db):
     assert queue(db, search="广州") == []
 
 
+def test_the_spot_check_order_gives_every_fifth_place_to_the_most_confident_left(db):
+    # Confidences 0.01 .. 0.12 added out of order, and one unscored (an import) that stays last.
+    confidences = [0.05, 0.12, 0.01, 0.09, 0.03, 0.11, 0.07, 0.02, 0.10, 0.04, 0.08, 0.06]
+    ids = {c: add_document(db, f"文本{c}", "test", [], "default", c) for c in confidences}
+    unscored = add_document(db, "导入的", "test")
+    order = queue(db, order="spot-check")
+    expected = [0.01, 0.02, 0.03, 0.04, 0.12, 0.05, 0.06, 0.07, 0.08, 0.11, 0.09, 0.10]
+    assert [d["id"] for d in order] == [ids[c] for c in expected] + [unscored]
+    assert [d["id"] for d in order if d.get("spot_check")] == [ids[0.12], ids[0.11]]
+    assert [d["id"] for d in queue(db, order="spot-check", limit=5)] == [ids[c] for c in expected[:5]]
+    assert [d["id"] for d in queue(db, order="confidence", limit=5)] == [ids[c] for c in sorted(confidences)[:5]]
+
+
 def test_the_same_text_is_found_again(db):
     document_id = add_document(db, "张三在北京", "test")
     add_document(db, "张三在北京", "test")

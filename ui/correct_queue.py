@@ -10,7 +10,8 @@ from ui import formats, shared
 from ui.correct_editor import QUEUE_IDS, flash, work_key
 from ui.plain import md
 
-ORDERS = {"confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
+ORDERS = {"spot-check": f"least confident first, every {documents.SPOT_CHECK_EVERY}th a spot check",
+          "confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
 STATUS_FILTERS = {"to review": "to review", "all": "all", "new": "model's predictions to review",
                   "imported": "imported suggestions to review", "corrected": "corrected"}
 
@@ -52,7 +53,8 @@ def offer_refresh(db, version: dict) -> None:
 
 
 def label(row: dict) -> str:
-    return (f"#{row['id']} · {row['status']} · model confidence {formats.percent(row['confidence'])} · "
+    spot = "spot check (the model is sure of it) · " if row.get("spot_check") else ""
+    return (f"#{row['id']} · {spot}{row['status']} · model confidence {formats.percent(row['confidence'])} · "
             f"{formats.preview(row['text'])}")
 
 
@@ -89,7 +91,7 @@ def picker(rows: list[dict]) -> int:
         st.session_state["correct_doc"] = ids[max(0, min(len(ids) - 1, position))]
 
     with st.expander(f"Queue: {len(rows)} document(s) listed"):
-        st.dataframe(pd.DataFrame([{"id": r["id"], "status": r["status"],
+        st.dataframe(pd.DataFrame([{"id": r["id"], "status": r["status"] + (" · spot check" * bool(r.get("spot_check"))),
                                     "model confidence": formats.percent(r["confidence"]), "source": r["source"],
                                     "entities": len(r["spans"]), "text": formats.preview(r["text"], 60)}
                                    for r in rows]),
