@@ -1,5 +1,6 @@
-"""Correct: the review queue (least confident first) and one document at a time in the span
-editor: select characters with the mouse, label them with one key, Enter saves and opens the next.
+"""Correct: the review queue (least confident first, with spot checks) and one document at a time in
+the span editor: select characters with the mouse, label them with one key, Enter saves and opens
+the next.
 Exact edits, apply to all, history, imports and exports sit below it."""
 from __future__ import annotations
 

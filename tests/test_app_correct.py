@@ -58,13 +58,18 @@ def test_the_name_is_asked_once_and_an_empty_queue_says_how_to_fill_it(db):
     assert any("Nothing here yet" in i.value for i in at.info)
 
 
-def test_queue_is_least_confident_first(db):
+def test_queue_is_least_confident_first_with_every_fifth_a_spot_check(db):
     sure = documents.add_document(db, "张三在上海工作", "test", [[0, 2, "PER"]], "default", 0.99)
-    unsure = documents.add_document(db, "王五去了广州", "test", [], "default", 0.2)
+    unsure = [documents.add_document(db, f"王五去了广州{i}", "test", [], "default", 0.2 + i / 100) for i in range(5)]
     at = open_correct()
-    assert at.selectbox(key="correct_doc").options[:2] == [
-        at.selectbox(key="correct_doc").format_func(unsure), at.selectbox(key="correct_doc").format_func(sure)]
-    assert at.selectbox(key="correct_doc").value == unsure
+    picker = at.selectbox(key="correct_doc")
+    assert picker.value == unsure[0]
+    assert picker.options == [picker.format_func(i) for i in [*unsure[:4], sure, unsure[4]]]
+    assert "spot check" in picker.format_func(sure) and "spot check" not in picker.format_func(unsure[0])
+    at.selectbox(key="correct_order").set_value("confidence")
+    picker = run(at).selectbox(key="correct_doc")
+    assert picker.options == [picker.format_func(i) for i in [*unsure, sure]]
+    assert "spot check" not in picker.format_func(sure)
 
 
 def test_add_delete_save_and_restore_are_kept_as_revisions(db):
