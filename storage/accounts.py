@@ -7,7 +7,8 @@ serves one local user (ui/login.py). Add accounts from the command line:
 
 After MAX_FAILURES wrong passwords for a name within LOCKOUT_S, that name is refused until the
 oldest of them is LOCKOUT_S old (unknown names alike, so a lockout reveals nothing); a right
-password, a new password (add --replace) or `unlock` clears the count.
+password, a new password (add --replace) or `unlock` clears the count. A new password or a removed account also
+ends the account's logins kept across reloads (storage/login_sessions.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from storage import login_sessions
 from storage.db import connect, now, one, write_transaction
 
 ROLES = ("annotator", "admin")  # annotators tag and correct; admins also train, promote, choose folders
@@ -62,12 +64,14 @@ def add_account(db: sqlite_utils.Database, name: str, password: str, role: str, 
         db["accounts"].upsert({"name": name, "role": role, "password_hash": _HASHER.hash(password),
                                "created_at": now()}, pk="name")
         db.execute("DELETE FROM login_failures WHERE name = ?", [name])  # a new password starts afresh
+        login_sessions.close_all(db, name)  # and logs out every browser of the old one
 
 
 def remove_account(db: sqlite_utils.Database, name: str) -> bool:
     with write_transaction(db):
         found = get_account(db, name) is not None
         db.execute("DELETE FROM accounts WHERE name = ?", [name])
+        login_sessions.close_all(db, name)
     return found
 
 

@@ -157,6 +157,19 @@ def m006_login_failures(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS login_failures_name ON login_failures (name, at)")
 
 
+@MIGRATIONS()
+def m007_login_sessions(db: sqlite_utils.Database) -> None:
+    """Logins that survive a reload (storage/login_sessions.py): a cookie's token, stored hashed."""
+    db.execute("""
+    CREATE TABLE IF NOT EXISTS login_sessions (
+        token_hash TEXT PRIMARY KEY,  -- SHA-256 of the cookie's random token
+        name TEXT NOT NULL,
+        created_at REAL NOT NULL,  -- seconds since the epoch
+        last_seen REAL NOT NULL
+    )""")
+    db.execute("CREATE INDEX IF NOT EXISTS login_sessions_name ON login_sessions (name)")
+
+
 def connect(path) -> sqlite_utils.Database:
     """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
 

@@ -103,3 +103,32 @@ def test_a_correction_records_the_logged_in_name_not_the_address(team):
     at.button(key=f"correct_save_{doc_id}").click().run()
     assert not at.exception, at.exception
     assert [h["annotator"] for h in documents.history(team["connection"], doc_id)] == ["ann"]
+
+
+def cookie_scripts(at) -> list[str]:
+    return [element.proto.body for element in at.get("html")]
+
+
+def test_a_login_sets_a_session_cookie_and_a_logout_anywhere_ends_it(team):
+    from storage import login_sessions
+
+    tab = log_in("ann")
+    token = tab.session_state["_login_token"]
+    [script] = cookie_scripts(tab)
+    assert f"{login_sessions.COOKIE}={token}; path=/; max-age={login_sessions.IDLE_S}" in script
+    assert login_sessions.restore(team["connection"], token) == "ann"  # what a reload's cookie finds
+    assert cookie_scripts(tab.run()) == []  # written once
+    other = log_in("ann")  # a second tab
+    other.button(key="login_logout").click().run()
+    assert [t.key for t in other.text_input] == ["login_name", "login_password"]
+    assert [f"{login_sessions.COOKIE}=; path=/; max-age=0" in script for script in cookie_scripts(other)] == [True]
+    assert login_sessions.is_open(team["connection"], token)  # the first tab's session is its own
+    tab.button(key="login_logout").click().run()
+    assert not login_sessions.is_open(team["connection"], token)
+    third = log_in("ann")
+    third_token = third.session_state["_login_token"]
+    from storage import accounts
+
+    accounts.add_account(team["connection"], "ann", "another password", "annotator", replace=True)
+    assert not login_sessions.is_open(team["connection"], third_token)
+    assert [t.key for t in third.run().text_input] == ["login_name", "login_password"]  # a new password logs out

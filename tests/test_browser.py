@@ -1,7 +1,7 @@
 """End to end in a real headless Chromium: `streamlit run app.py` on a tiny model and a temporary
 database; tag a sentence, see its entities highlighted, send it to the queue, open it in Correct;
 fix four spans of a news sentence with the mouse and keys, counting the actions; reload and find
-the name and the unsaved edits kept. A screenshot of each of the five screens goes to
+the name and the unsaved edits kept; with accounts, a login kept across a reload until a logout. A screenshot of each of the five screens goes to
 docs/screenshots/<page>.png for the README.
 
 Needs Debian's chromium (apt-get install chromium fonts-noto-cjk) and playwright from PyPI
@@ -9,6 +9,7 @@ Needs Debian's chromium (apt-get install chromium fonts-noto-cjk) and playwright
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,12 +50,11 @@ def studio_db(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("browser") / "studio.db"
 
 
-@pytest.fixture(scope="module")
-def server(studio_db, tiny_model):
+@contextlib.contextmanager
+def serve(studio_db: Path, model: str):
+    """`streamlit run app.py` on studio_db and model, on a free port of this machine: its URL."""
     folder = studio_db.parent
     port = free_port()
-    # NER_STUDIO_BROWSER_MODEL=models/default takes the README's screenshots with the real model.
-    model = os.environ.get("NER_STUDIO_BROWSER_MODEL") or str(tiny_model)
     env = {**os.environ, "NER_STUDIO_DB": str(studio_db), "NER_STUDIO_MODEL": model}
     log = open(folder / "streamlit.log", "w")
     process = subprocess.Popen(
@@ -86,15 +86,28 @@ def server(studio_db, tiny_model):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def server(studio_db, tiny_model):
+    # NER_STUDIO_BROWSER_MODEL=models/default takes the README's screenshots with the real model.
+    with serve(studio_db, os.environ.get("NER_STUDIO_BROWSER_MODEL") or str(tiny_model)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        tab.set_default_timeout(60_000)
-        tab.goto(f"{server}/correct")  # a page's own URL first: app.py must still route it
-        yield tab
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.set_default_timeout(60_000)
+    tab.goto(f"{server}/correct")  # a page's own URL first: app.py must still route it
+    yield tab
+    tab.close()
 
 
 def settle(page) -> None:
@@ -272,3 +285,32 @@ def test_a_reload_keeps_the_name_and_offers_the_unsaved_edits_back(page, server,
     settle(page)
     assert [free, free + 1, "T"] in spans_shown(page)
     db.close()
+
+
+def test_a_login_survives_a_reload_until_the_user_logs_out(browser, tiny_model, tmp_path):
+    from storage import accounts
+    from storage.db import connect
+
+    db = connect(tmp_path / "team.db")
+    accounts.add_account(db, "ann", "correct horse battery", "annotator")
+    db.close()
+    with serve(tmp_path / "team.db", str(tiny_model)) as url:
+        tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # no cookies yet
+        tab.set_default_timeout(60_000)
+        tab.goto(url)
+        tab.get_by_label("Name", exact=True).fill("ann")
+        tab.get_by_label("Password", exact=True).fill("correct horse battery")  # not "Show password text"
+        tab.get_by_role("button", name="Log in").click()
+        tab.get_by_text("Logged in as").wait_for()
+        settle(tab)
+        tab.reload()
+        tab.get_by_text("Logged in as").wait_for()  # not the login form again
+        assert tab.get_by_label("Password", exact=True).count() == 0
+        tab.get_by_role("button", name="Log out").click()
+        tab.get_by_role("button", name="Log in").wait_for()
+        settle(tab)
+        tab.reload()
+        tab.get_by_role("button", name="Log in").wait_for()
+        settle(tab)
+        assert tab.get_by_text("Logged in as").count() == 0
+        tab.context.close()

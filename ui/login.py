@@ -2,15 +2,19 @@
 with none, and the server listening on this machine only, the one local user is an admin.
 
 Accounts with argon2 hashes rather than st.login (OIDC): the studio must work without a network
-or an identity provider. Where an organisation has one, st.login can replace login_page()."""
+or an identity provider. Where an organisation has one, st.login can replace login_page().
+A login survives a reload through a cookie holding a random token (storage/login_sessions.py);
+Streamlit reads cookies but cannot set them, so a small script on the page does."""
 from __future__ import annotations
 
 import streamlit as st
 
-from storage import accounts
+from storage import accounts, login_sessions
 from ui.plain import md
 
 SESSION_KEY = "_login_account"  # no widget has this key, so no browser can set it
+TOKEN_KEY = "_login_token"  # this tab's login session token (storage/login_sessions.py)
+COOKIE_KEY = "_login_cookie"  # a cookie to write on the next page drawn: the token, or "" to clear it
 LOCAL = {"name": None, "role": "admin", "local": True}
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 
@@ -27,11 +31,24 @@ def current(db) -> dict | None:
     if not accounts.any_accounts(db):
         return dict(LOCAL) if local_only() else None
     name = st.session_state.get(SESSION_KEY)
+    if not login_sessions.is_open(db, st.session_state.get(TOKEN_KEY)):
+        name = None  # ended by a logout in another tab using it, or by a new password
+    if name is None:  # a new tab or a reload: the browser may hold a live session's cookie
+        token = _cookie_token()
+        name = login_sessions.restore(db, token)
+        if name is not None:
+            st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = name, token
     account = accounts.get_account(db, name) if name else None
     if account is None:
         st.session_state.pop(SESSION_KEY, None)
+        st.session_state.pop(TOKEN_KEY, None)
         return None
     return {**account, "local": False}
+
+
+def _cookie_token() -> str | None:
+    token = st.context.cookies.get(login_sessions.COOKIE)
+    return token if isinstance(token, str) else None  # AppTest, with no browser, answers with a stand-in object
 
 
 def is_admin(db) -> bool:
@@ -46,8 +63,22 @@ def job_owner(db) -> str:
 
 
 def logout() -> None:
+    from ui.shared import get_db
+
+    login_sessions.close(get_db(), st.session_state.pop(TOKEN_KEY, None))  # the cookie opens nothing now
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop("annotator", None)  # the name saves record (ui/annotator.py)
+    st.session_state[COOKIE_KEY] = ""
+
+
+def write_cookie() -> None:
+    """Set (or clear) the login cookie the last login (or logout) asked for, once."""
+    token = st.session_state.pop(COOKIE_KEY, None)
+    if token is None:
+        return
+    age = login_sessions.IDLE_S if token else 0  # a token is letters, digits, - and _ (token_urlsafe)
+    st.html(f"""<script>document.cookie = "{login_sessions.COOKIE}={token}; path=/; max-age={age}; SameSite=Strict"
+            + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
 
 
 def login_page() -> None:
@@ -55,6 +86,7 @@ def login_page() -> None:
     from ui.shared import get_db
 
     st.title("NER Studio")
+    write_cookie()
     if not accounts.any_accounts(get_db()):
         st.error("This server can be reached from other machines and has no accounts yet, so nobody may use "
                  "it. On the server, add one with `python -m storage.accounts add NAME --role admin`, or "
@@ -72,7 +104,9 @@ def login_page() -> None:
             if account is None:
                 st.error("Wrong name or password.")  # the same words for an unknown name
                 return
-            st.session_state[SESSION_KEY] = account["name"]
+            token = login_sessions.open_session(get_db(), account["name"])
+            st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = account["name"], token
+            st.session_state[COOKIE_KEY] = token
             st.rerun()
 
 
@@ -82,5 +116,6 @@ def sidebar(user: dict) -> None:
         st.caption("Local mode: no accounts, so you (on this machine) are an admin. To serve a team, add "
                    "accounts with `python -m storage.accounts add NAME --role admin`.")
         return
+    write_cookie()
     st.caption(f"Logged in as **{md(user['name'])}** ({user['role']})")
     st.button("Log out", key="login_logout", on_click=logout, type="tertiary")
