@@ -118,22 +118,36 @@ def queue(db: sqlite_utils.Database, order: str = "confidence", status: str | No
     if not set(statuses) <= set(STATUSES):
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, 'to review' or None, got {status!r}")
     marks = ", ".join("?" for _ in statuses)
-    sql = _DOCUMENTS + f" WHERE d.status IN ({marks}) AND instr(d.text, ?) > 0" + f" ORDER BY {_ORDERS[order]}"
+    where = _DOCUMENTS + f" WHERE d.status IN ({marks}) AND instr(d.text, ?) > 0"
     params = [*statuses, search or ""]
-    if limit is not None and order != "spot-check":
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    rows = [_document(row) for row in db.query(sql, params)]
     if order == "spot-check":
-        rows = with_spot_checks(rows)[:limit]
-    return rows
+        return _spot_check_queue(db, where, params, limit)
+    return _rows(db, where + f" ORDER BY {_ORDERS[order]}", params, limit)
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list, limit: int | None) -> list[dict]:
+    if limit is not None:
+        sql, params = sql + " LIMIT ?", [*params, int(limit)]
+    return [_document(row) for row in db.query(sql, params)]
+
+
+def _spot_check_queue(db: sqlite_utils.Database, where: str, params: list, limit: int | None) -> list[dict]:
+    """The spot-check order; under a limit it reads only the rows that can be placed (the `limit`
+    least confident and the most confident few), so a long queue lists as fast as by confidence."""
+    rows = _rows(db, where + f" ORDER BY {_ORDERS['confidence']}", params, limit)
+    if limit is not None:
+        listed = {row["id"] for row in rows}
+        rows += [row for row in _rows(db, where + " AND d.confidence IS NOT NULL ORDER BY d.confidence DESC, d.id DESC",
+                                      params, limit // SPOT_CHECK_EVERY + 1) if row["id"] not in listed]
+        rows.sort(key=lambda row: (row["confidence"] is None, row["confidence"] or 0.0, row["id"]))
+    return with_spot_checks(rows)[:limit]
 
 
 def with_spot_checks(rows: list[dict], every: int = SPOT_CHECK_EVERY) -> list[dict]:
     """Least-confident-first rows with every `every`-th place given to the most confident row left,
     marked "spot_check"; unscored rows (imports) stay last, as in the confidence order."""
     scored = [row for row in rows if row["confidence"] is not None]
-    unscored = rows[len(scored):]
+    unscored = [row for row in rows if row["confidence"] is None]
     ordered, low, high = [], 0, len(scored) - 1
     while low <= high:
         spot = len(ordered) % every == every - 1

@@ -101,7 +101,8 @@ def test_the_spot_check_order_gives_every_fifth_place_to_the_most_confident_left
     expected = [0.01, 0.02, 0.03, 0.04, 0.12, 0.05, 0.06, 0.07, 0.08, 0.11, 0.09, 0.10]
     assert [d["id"] for d in order] == [ids[c] for c in expected] + [unscored]
     assert [d["id"] for d in order if d.get("spot_check")] == [ids[0.12], ids[0.11]]
-    assert [d["id"] for d in queue(db, order="spot-check", limit=5)] == [ids[c] for c in expected[:5]]
+    for limit in range(len(order) + 2):  # a limit reads fewer rows and lists the same first ones
+        assert [d["id"] for d in queue(db, order="spot-check", limit=limit)] == [d["id"] for d in order][:limit]
     assert [d["id"] for d in queue(db, order="confidence", limit=5)] == [ids[c] for c in sorted(confidences)[:5]]
 
 
