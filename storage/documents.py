@@ -133,7 +133,7 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list, limit: int | None) 
 
 def _spot_check_queue(db: sqlite_utils.Database, where: str, params: list, limit: int | None) -> list[dict]:
     """The spot-check order; under a limit it reads only the rows that can be placed (the `limit`
-    least confident and the most confident few), so a long queue lists as fast as by confidence."""
+    least confident and the most confident few): a long queue is not read whole on every page run."""
     rows = _rows(db, where + f" ORDER BY {_ORDERS['confidence']}", params, limit)
     if limit is not None:
         listed = {row["id"] for row in rows}
