@@ -88,14 +88,13 @@ def active_tagger(db):
     A version whose folder fails its checksums (or cannot be read) is not used: the page says so,
     without the server's paths, and tags with the default model, so every visitor keeps working."""
     from core.integrity import DamagedModel
-    from storage.versions import DEFAULT_NAME, find_version
 
     version = active_version(db)
     try:
         return version, load_tagger(model_folder(version))
     except (DamagedModel, OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         reason = error.reason if isinstance(error, DamagedModel) else f"it cannot be read ({type(error).__name__})"
-    fallback = find_version(db, DEFAULT_NAME) or {"name": DEFAULT_NAME, "path": str(fallback_model_path())}
+    fallback = _fallback_version(db)
     if model_folder(fallback) != model_folder(version):
         try:
             tagger = load_tagger(model_folder(fallback))
@@ -108,6 +107,19 @@ def active_tagger(db):
     st.error(f"The model {md(version['name'])} cannot be used: {md(reason)}. Restore its folder, or ask an "
              "admin to promote another version on the Train page.")
     st.stop()
+
+
+def _fallback_version(db) -> dict:
+    from storage.versions import DEFAULT_NAME, find_version
+
+    return find_version(db, DEFAULT_NAME) or {"name": DEFAULT_NAME, "path": str(fallback_model_path())}
+
+
+def tagging_version(db) -> dict:
+    """The version active_tagger tags with, known without loading it: the active one, or the
+    default while the active one's folder is damaged (active_tagger says so)."""
+    version = active_version(db)
+    return version if model_problem(version) is None else _fallback_version(db)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
