@@ -1,18 +1,18 @@
 """The simulated annotator: do a few dozen corrections make the model better on the user's own text,
 within minutes, without forgetting? Target (issue 10): after 100 corrections, held-out F1 at least
-5 points above the start; the Correct screen's order at least as good as random; each retraining within
+5 points above the start; least-confident-first at least as good as random; each retraining within
 10 minutes (evaluation included) on 2 CPU cores; MSRA test F1 down by at most 1 point.
 
     .venv/bin/python bench/adapt.py --gold eval/modern/dev.jsonl [--pool-fraction 0.5] [--rounds 2]
-        [--per-round 50] [--strategy spot-check|least-confident|random|both|all ...] [--time-budget 8]
+        [--per-round 50] [--strategy least-confident|spot-check|random|both|all ...] [--time-budget 8]
         [--seed 13 [29 ...]] [--json OUT]
     .venv/bin/python bench/adapt.py --report OUT [OUT ...]   # the report of earlier runs, and their mean
 
 The gold documents ({"text", "spans"} lines) are split into a pool and a held-out part. For each
 strategy, a fresh studio database gets the pool through storage/, tagged by the starting model
 (what the Correct screen's queue holds). Each round takes the K documents the Correct screen
-shows first in its default order ("spot-check": least confident first, every 5th place the most
-confident left), or in its pure least-confident order, or K at random; saves their gold spans
+shows first in its default order (least confident first), or in its spot-check order (every 5th
+place the most confident left), or K at random; saves their gold spans
 as corrections with storage's save_correction (what the screen's Save calls), starts the Train
 screen's job (launcher.start_training with core.improve's params, the time budget given), waits,
 promotes the new version, refreshes the queue's suggestions with it (the Correct screen's
@@ -39,8 +39,8 @@ from core.improve import improve_params  # noqa: E402
 from core.metrics import drop_types, entity_scores  # noqa: E402
 from core.predict import Tagger  # noqa: E402
 
-STRATEGIES = ("spot-check", "least-confident", "random")  # the first two are storage.documents.queue orders
-CHOICES = {**{name: (name,) for name in STRATEGIES}, "both": ("spot-check", "random"), "all": STRATEGIES}
+STRATEGIES = ("least-confident", "spot-check", "random")  # the first two are storage.documents.queue orders
+CHOICES = {**{name: (name,) for name in STRATEGIES}, "both": ("least-confident", "random"), "all": STRATEGIES}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -50,7 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--per-round", type=int, default=50, help="corrections per round")
     parser.add_argument("--strategy", choices=list(CHOICES), nargs="+", default=["both"],
-                        help="both: the Correct screen's default order (spot-check) and random; all: every one")
+                        help="both: the Correct screen's default order (least-confident) and random; all: every one")
     parser.add_argument("--time-budget", type=float, default=None, help="minutes per retraining (default: the Train screen's)")
     parser.add_argument("--seed", type=int, nargs="+", default=[13],
                         help="splits the gold documents and draws the random picks; several seeds run one "

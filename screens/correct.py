@@ -1,6 +1,6 @@
-"""Correct: the review queue (least confident first, with spot checks) and one document at a time in
-the span editor: select characters with the mouse, label them with one key, Enter saves and opens
-the next.
+"""Correct: the review queue (least confident first, or with spot checks of the surest) and one
+document at a time in the span editor: select characters with the mouse, label them with one key,
+Enter saves and opens the next.
 Exact edits, apply to all, history, imports and exports sit below it."""
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ with st.expander("Entity types"):
 
 # ---- the queue ------------------------------------------------------------------------------
 correct_queue.progress(db)
-correct_queue.offer_refresh(db, version)
+correct_queue.offer_refresh(db)
 rows = correct_queue.choose(db)
 flash = st.session_state.pop("correct_flash", None)
 if flash:

@@ -22,9 +22,10 @@ STATUSES = ("new", "imported", "corrected")
 TO_REVIEW = ("new", "imported")  # the queue: the model's predictions and imported files' suggestions
 ANNOTATED = ("imported", "corrected")  # what training and exports read
 # Least confident first leaves the documents the model is surest of to the end of the queue, so
-# their mistakes are never found, and what it learns from skews to odd text. bench/adapt.py, 100
-# corrections from 124 documents, three splits: least confident first ended 0.3 held-out points
-# below random picks, which include the confident, entity-dense news sentences it left out.
+# its confident mistakes are never found: the spot-check order gives every 5th place to the surest
+# document left. It is an audit, not a faster teacher: in bench/adapt.py (100 corrections, three
+# splits) it ended below random picks as least confident first does, so the screen's default
+# stays least confident first.
 SPOT_CHECK_EVERY = 5
 _ORDERS = {
     "spot-check": "d.confidence IS NULL, d.confidence, d.id",  # then every SPOT_CHECK_EVERY-th from the top

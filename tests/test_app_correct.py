@@ -58,18 +58,18 @@ def test_the_name_is_asked_once_and_an_empty_queue_says_how_to_fill_it(db):
     assert any("Nothing here yet" in i.value for i in at.info)
 
 
-def test_queue_is_least_confident_first_with_every_fifth_a_spot_check(db):
+def test_queue_is_least_confident_first_or_with_every_fifth_a_spot_check(db):
     sure = documents.add_document(db, "张三在上海工作", "test", [[0, 2, "PER"]], "default", 0.99)
     unsure = [documents.add_document(db, f"王五去了广州{i}", "test", [], "default", 0.2 + i / 100) for i in range(5)]
     at = open_correct()
     picker = at.selectbox(key="correct_doc")
     assert picker.value == unsure[0]
-    assert picker.options == [picker.format_func(i) for i in [*unsure[:4], sure, unsure[4]]]
-    assert "spot check" in picker.format_func(sure) and "spot check" not in picker.format_func(unsure[0])
-    at.selectbox(key="correct_order").set_value("confidence")
-    picker = run(at).selectbox(key="correct_doc")
     assert picker.options == [picker.format_func(i) for i in [*unsure, sure]]
     assert "spot check" not in picker.format_func(sure)
+    at.selectbox(key="correct_order").set_value("spot-check")
+    picker = run(at).selectbox(key="correct_doc")
+    assert picker.options == [picker.format_func(i) for i in [*unsure[:4], sure, unsure[4]]]
+    assert "spot check" in picker.format_func(sure) and "spot check" not in picker.format_func(unsure[0])
 
 
 def test_add_delete_save_and_restore_are_kept_as_revisions(db):
@@ -236,7 +236,7 @@ def test_suggestions_of_an_earlier_version_are_refreshed_with_the_active_one(db,
     current = documents.add_document(db, "联合国总部在纽约", "test", [[0, 3, "ORG"]], "default", 0.3)
     at = open_correct()
     assert at.session_state[f"correct_work_{old}"].spans == [(0, 7, "ORG")]  # opened, not edited
-    assert any("**2** suggestion(s) waiting for review were made by an earlier version" in m.value for m in at.markdown)
+    assert any("**2** suggestion(s) waiting for review were made by another version" in m.value for m in at.markdown)
     at.button(key="correct_refresh").click()
     run(at)
     assert any("Refreshed 2 suggestion(s) with default" in s.value for s in at.success)
@@ -252,3 +252,23 @@ def test_suggestions_of_an_earlier_version_are_refreshed_with_the_active_one(db,
     assert [list(s) for s in at.session_state[f"correct_work_{open_id}"].spans] == \
         documents.get_document(db, open_id)["predicted_spans"]
     assert expected["张三在上海工作"] != [[0, 7, "ORG"]]
+
+
+def test_with_the_active_version_damaged_the_refresh_uses_the_default_and_then_ends(db, tiny_model, tmp_path):
+    import shutil
+
+    from storage.versions import ensure_default_version, register_version, set_active
+    from test_model_integrity import damage
+
+    ensure_default_version(db, tiny_model)
+    broken = shutil.copytree(tiny_model, tmp_path / "v2")
+    set_active(db, register_version(db, "v2", broken))
+    damage(broken, "4 KB of weights flipped")
+    doc_id = documents.add_document(db, "张三在上海工作", "test", [[0, 7, "ORG"]], "v1", 0.1)
+    at = open_correct()
+    assert any("the one in use is **default**" in m.value for m in at.markdown)
+    at.button(key="correct_refresh").click()
+    run(at)
+    assert any("Refreshed 1 suggestion(s) with default" in s.value for s in at.success)
+    assert documents.get_document(db, doc_id)["predicted_by"] == "default"
+    assert "correct_refresh" not in [b.key for b in at.button]  # not offered again for the damaged v2

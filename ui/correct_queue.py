@@ -10,8 +10,9 @@ from ui import formats, shared
 from ui.correct_editor import QUEUE_IDS, flash, work_key
 from ui.plain import md
 
-ORDERS = {"spot-check": f"least confident first, every {documents.SPOT_CHECK_EVERY}th a spot check",
-          "confidence": "least confident first", "newest": "newest first", "oldest": "oldest first"}
+ORDERS = {"confidence": "least confident first",
+          "spot-check": f"least confident first, every {documents.SPOT_CHECK_EVERY}th the surest (a spot check)",
+          "newest": "newest first", "oldest": "oldest first"}
 STATUS_FILTERS = {"to review": "to review", "all": "all", "new": "model's predictions to review",
                   "imported": "imported suggestions to review", "corrected": "corrected"}
 
@@ -27,16 +28,18 @@ def progress(db) -> None:
     st.progress(done / total if total else 0.0, text=text)
 
 
-def offer_refresh(db, version: dict) -> None:
-    """When suggestions waiting for review came from another version than the active one (a
-    retraining was promoted since), offer to re-tag them: the annotator then corrects what the
-    active version gets wrong, least confident first by its own confidence."""
+def offer_refresh(db) -> None:
+    """When suggestions waiting for review came from another version than the one tagging now (a
+    retraining was promoted since), offer to re-tag them: the annotator then corrects what that
+    version gets wrong, in the order of its own confidence. While the active version is damaged,
+    the default tags, so the offer counts against the default's name and ends after a refresh."""
+    version = shared.tagging_version(db)
     count = suggestions.stale_count(db, version["name"])
     if not count:
         return
     box = st.container(border=True)
-    box.markdown(f"**{count}** suggestion(s) waiting for review were made by an earlier version; "
-                 f"the active one is **{md(version['name'])}**. Refreshing re-tags them with it and orders "
+    box.markdown(f"**{count}** suggestion(s) waiting for review were made by another version; "
+                 f"the one in use is **{md(version['name'])}**. Refreshing re-tags them with it and orders "
                  "the queue by its confidence. Imported files and saved corrections are not touched.")
     if not box.button(f"Refresh {count} suggestion(s) with {md(version['name'])}", key="correct_refresh"):
         return
