@@ -7,8 +7,8 @@ serves one local user (ui/login.py). Add accounts from the command line:
 
 After MAX_FAILURES wrong passwords for a name within LOCKOUT_S, that name is refused until the
 oldest of them is LOCKOUT_S old (unknown names alike, so a lockout reveals nothing); a right
-password, a new password (add --replace) or `unlock` clears the count. A new password or a removed account also
-ends the account's logins kept across reloads (storage/login_sessions.py).
+password, a new password (add --replace) or `unlock` clears the count. A new password or a
+removed account also ends the account's logins kept across reloads (storage/login_sessions.py).
 """
 from __future__ import annotations
 

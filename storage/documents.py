@@ -23,9 +23,9 @@ TO_REVIEW = ("new", "imported")  # the queue: the model's predictions and import
 ANNOTATED = ("imported", "corrected")  # what training and exports read
 # Least confident first leaves the documents the model is surest of to the end of the queue, so
 # its confident mistakes are never found: the spot-check order gives every 5th place to the surest
-# document left. It is an audit, not a faster teacher: in bench/adapt.py (100 corrections, three
-# splits) it ended below random picks as least confident first does, so the screen's default
-# stays least confident first.
+# document left. It is an audit, not a faster teacher: in bench/adapt.py (three splits) it tied
+# random picks after 100 corrections, trailed them after 50 and cost more MSRA points, so the
+# screen's default stays least confident first.
 SPOT_CHECK_EVERY = 5
 _ORDERS = {
     "spot-check": "d.confidence IS NULL, d.confidence, d.id",  # then every SPOT_CHECK_EVERY-th from the top
