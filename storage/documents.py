@@ -27,9 +27,10 @@ ANNOTATED = ("imported", "corrected")  # what training and exports read
 # random picks after 100 corrections, trailed them after 50 and cost more MSRA points, so the
 # screen's default stays least confident first.
 SPOT_CHECK_EVERY = 5
+_LEAST_CONFIDENT = "d.confidence IS NULL, d.confidence, d.id"  # unscored (imports) last
 _ORDERS = {
-    "spot-check": "d.confidence IS NULL, d.confidence, d.id",  # then every SPOT_CHECK_EVERY-th from the top
-    "confidence": "d.confidence IS NULL, d.confidence, d.id",  # least confident first, unscored last
+    "spot-check": _LEAST_CONFIDENT,  # then every SPOT_CHECK_EVERY-th place from the top (with_spot_checks)
+    "confidence": _LEAST_CONFIDENT,
     "newest": "d.id DESC",
     "oldest": "d.id",
 }
@@ -135,7 +136,7 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list, limit: int | None) 
 def _spot_check_queue(db: sqlite_utils.Database, where: str, params: list, limit: int | None) -> list[dict]:
     """The spot-check order; under a limit it reads only the rows that can be placed (the `limit`
     least confident and the most confident few): a long queue is not read whole on every page run."""
-    rows = _rows(db, where + f" ORDER BY {_ORDERS['confidence']}", params, limit)
+    rows = _rows(db, where + f" ORDER BY {_LEAST_CONFIDENT}", params, limit)
     if limit is not None:
         listed = {row["id"] for row in rows}
         rows += [row for row in _rows(db, where + " AND d.confidence IS NOT NULL ORDER BY d.confidence DESC, d.id DESC",
