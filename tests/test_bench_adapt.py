@@ -37,7 +37,12 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
         assert all(row["trained_on"] + (row["job_heldout"] or 0) <= row["corrections"] for row in rounds[1:])
         assert rounds[2]["trained_on"] > rounds[1]["trained_on"]
         assert 0.0 <= outcome["msra_after"] <= 1.0
+        assert all(0 <= row["mistakes_fixed"] <= row["mistakes_waiting"] for row in rounds[1:])
+    # Before the first round every strategy faces the same queue, tagged by the same model.
+    assert len({outcome["rounds"][1]["mistakes_waiting"] for outcome in results["strategies"].values()}) == 1
     assert "| least-confident | 2 | 8 |" in completed.stdout
+    last = results["strategies"]["least-confident"]["rounds"][2]
+    assert f"| least-confident | 2 | 8 | {last['mistakes_fixed']} of {last['mistakes_waiting']} |" in completed.stdout
     from storage.db import connect
     from storage.jobs import get_job
 
@@ -58,7 +63,8 @@ def test_corrections_train_a_new_version_per_round_for_each_strategy(tiny_model,
     assert again.returncode == completed.returncode, again.stderr[-3000:]
     assert again.stdout.count("| least-confident | 2 | 8 |") == 2
     assert "Mean over 2 seeds (13, 13): held-out F1 by corrections" in again.stdout
-    assert "| strategy | 0 | 4 | 8 | MSRA sample change |" in again.stdout
+    assert "| strategy | 0 | 4 | 8 | MSRA sample change | mistakes fixed by round |" in again.stdout
+    assert "standard error" in again.stdout
     assert "spot-check minus random after 8 corrections" in again.stdout
     assert "least-confident minus random after 8 corrections" in again.stdout
 
