@@ -33,7 +33,7 @@ LAUNCH_GRACE_S = 60  # a queued job without a process after this long was never 
 # params -> train_job.py flags: a key k becomes --k with _ as -; True is a bare flag, False and
 # None are left out, a list is joined with commas (data=["msra", "pd"] -> --data msra,pd).
 TRAIN_PARAMS = ("data", "data_dir", "corrections_repeat", "mention_swap", "encoder", "init_from", "improves",
-                "keep_start", "head", "layers", "init", "epochs", "batch_size", "lr", "head_lr_multiplier", "warmup_fraction",
+                "keep_start", "guard_sentences", "forget_limit", "keep_start_max", "head", "layers", "init", "epochs", "batch_size", "lr", "head_lr_multiplier", "warmup_fraction",
                 "classifier_lr_multiplier", "time_budget", "patience", "max_steps", "train_limit",
                 "dev_limit", "test_limit", "no_test", "seed", "device", "save_dtype", "replay")
 # Read here, not passed on: use_corrections snapshots the reviewed documents for the job (and the

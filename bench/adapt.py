@@ -39,6 +39,7 @@ from core.corpus_files import split_paths  # noqa: E402
 from core.corpora import read_pair  # noqa: E402
 from core.improve import improve_params  # noqa: E402
 from core.metrics import drop_types, entity_scores  # noqa: E402
+from core.model import TRAINING_FILE, read_json  # noqa: E402
 from core.predict import Tagger  # noqa: E402
 
 STRATEGIES = ("least-confident", "spot-check", "random")  # the first two are storage.documents.queue orders
@@ -217,10 +218,13 @@ def run_strategy(strategy: str, args, seed: int, pool, heldout, folder: Path, ov
         job, seconds = retrain(db_path, folder, args.data_dir, args.time_budget, total, overrides)
         model = promote(db_path, job["id"])
         f1 = f1_on(model, heldout)["micro"]["f1"]
+        training = read_json(model, TRAINING_FILE, {})
         rounds.append({"round": number, "corrections": total, "heldout": f1, "seconds": seconds,
                        "trained_on": job["params"].get("corrections_count"),
                        "job_heldout": job["params"].get("heldout_count"),
-                       "mistakes_fixed": picked["fixed"], "mistakes_waiting": picked["waiting"]})
+                       "mistakes_fixed": picked["fixed"], "mistakes_waiting": picked["waiting"],
+                       # the share of the base mixed back, and the forgetting guard's tries (core/run.py)
+                       "keep_start": training.get("keep_start"), "guard": training.get("guard")})
         print(f"{strategy}: round {number}, {total} corrections ({picked['fixed']} of the queue's "
               f"{picked['waiting']} mistakes), held-out F1 {100 * f1:.1f}, retraining {seconds:.0f} s", flush=True)
     return {"rounds": rounds, "final_model": model}
@@ -328,13 +332,13 @@ def mean_report(runs: list[dict]) -> str:
 
 
 def report(results: dict) -> str:
-    lines = ["| strategy | round | corrections | mistakes fixed | held-out F1 | retraining (s) |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| strategy | round | corrections | mistakes fixed | held-out F1 | retraining (s) | base mixed back |",
+             "|---|---|---|---|---|---|---|"]
     for strategy, outcome in results["strategies"].items():
         for row in outcome["rounds"]:
             seconds = "—" if row["seconds"] is None else f"{row['seconds']:.0f}"
             lines.append(f"| {strategy} | {row['round']} | {row['corrections']} | {_fixed(row)} | "
-                         f"{100 * row['heldout']:.1f} | {seconds} |")
+                         f"{100 * row['heldout']:.1f} | {seconds} | {_mixed_back(row)} |")
     lines.append("")
     for strategy, outcome in results["strategies"].items():
         start, end = outcome["rounds"][0]["heldout"], outcome["rounds"][-1]["heldout"]
@@ -350,6 +354,13 @@ def _fixed(row: dict) -> str:
     if row.get("mistakes_fixed") is None:
         return "—"
     return f"{row['mistakes_fixed']} of {row['mistakes_waiting']}"
+
+
+def _mixed_back(row: dict) -> str:
+    """"30%": the share of the base in the promoted model, raised from 20% when the forgetting
+    guard saw the run forget (— at the start, and in outputs from before the share was kept)."""
+    share = row.get("keep_start")
+    return "—" if share is None else f"{100 * share:.0f}%"
 
 
 if __name__ == "__main__":

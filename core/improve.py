@@ -31,6 +31,12 @@ class ImproveRecipe:
     # 100 least-confident corrections cost 1.6 points on the MSRA sample (one bench/adapt.py run);
     # the run with it cost 0.8.
     keep_start: float = 0.2
+    # The forgetting guard (core/run.py): more of the base goes back in, a tenth at a time up to
+    # half, while the run is more than forget_limit F1 points below its base on these sentences of
+    # each corpus's dev split (never trained on, and apart from the test sets that judge versions).
+    guard_sentences: int = 200
+    forget_limit: float = 1.0
+    keep_start_max: float = 0.5
     epochs: int = 3  # the time budget cuts the schedule to fit: on 2 CPU cores about 2 epochs
     batch_size: int = 16  # more steps from few examples
     # bench/adapt.py, 100 corrections: lr 2e-5 gave +4.0 held-out F1 (MSRA -0.1); 3e-5 with 2 epochs
@@ -82,6 +88,8 @@ def improve_params(active_folder: str, corrections: int, gpu: bool, corpora=("ms
               "use_corrections": True,
               "corrections_repeat": corrections_repeat(corrections, recipe.replay_per_corpus * len(corpora), recipe),
               "mention_swap": recipe.mention_swap, "keep_start": recipe.keep_start,
+              "guard_sentences": recipe.guard_sentences, "forget_limit": recipe.forget_limit,
+              "keep_start_max": recipe.keep_start_max,
               "epochs": recipe.epochs, "batch_size": recipe.batch_size, "lr": recipe.lr,
               "head_lr_multiplier": recipe.head_lr_multiplier,
               "classifier_lr_multiplier": recipe.classifier_lr_multiplier, "warmup_fraction": 0.1,

@@ -28,7 +28,7 @@ from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, Ne
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
 from core.train import SAVE_SECONDS, TrainSettings, TrainState, evaluate, train
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
-from core.weight_average import mix_in_start
+from core.weight_average import mix_in_start, mix_until_kept
 
 BUNDLED_ENCODER = "data/encoders/e5-small"
 HELDOUT = "heldout"  # the scores' name for the user's held-out corrected documents
@@ -63,6 +63,12 @@ class RunOptions:
     # Share of init_from's weights mixed back into the trained ones at the end (WiSE-FT,
     # core/weight_average.py): the improve recipe keeps what the model knew this way.
     keep_start: float = 0.0
+    # The forgetting guard: the first guard_sentences of each corpus's dev split score the mix
+    # against init_from; while it lost more than forget_limit F1 points there, another tenth of
+    # init_from goes back in, up to keep_start_max (core/weight_average.py). 0: no guard.
+    guard_sentences: int = 0
+    forget_limit: float = 1.0
+    keep_start_max: float = 0.5
     head: str = "crf"
     layers: int | None = None  # first N encoder layers; with init_from, cuts that model to N
     init: str = "pretrained"
@@ -97,15 +103,17 @@ def setup_device(requested: str) -> tuple[torch.device, int, int]:
 
 
 def load_data(options: RunOptions):
-    """(train examples, dev examples, {evaluation set: test examples})."""
+    """(train examples, dev examples, {evaluation set: test examples}, forgetting-guard examples)."""
     corpora = [name for name in options.data.split(",") if name]
-    train_examples, dev_examples, tests = [], [], {}
+    train_examples, dev_examples, tests, guard = [], [], {}, []
     for name in corpora:
         corpus_train = load_split(name, "train", options.data_dir, options.train_limit)
         if options.replay is not None and options.replay < len(corpus_train):
             corpus_train = random.Random(options.settings.seed).sample(corpus_train, options.replay)
         train_examples += corpus_train
         dev_examples += load_split(name, "dev", options.data_dir, options.dev_limit)
+        if guards(options):
+            guard += load_split(name, "dev", options.data_dir, options.guard_sentences)
         if not options.no_test:
             tests[Path(name).name] = load_split(name, "test", options.data_dir, options.test_limit)
     if not options.no_test:
@@ -118,14 +126,29 @@ def load_data(options: RunOptions):
     # The user's own types (in the corrections, or learned in an earlier round) are never
     # annotated in a corpus: there an O may hide them, as MSRA's O may hide a time.
     own = (types_in(corrections + heldout) | set(_starting_types(options))) - set(ENTITY_TYPES)
-    for examples in (train_examples, dev_examples, *tests.values()):
+    for examples in (train_examples, dev_examples, guard, *tests.values()):
         for example in examples:
             example.unannotated = example.unannotated | own
     train_examples += repeat_with_swaps(corrections, options.corrections_repeat, options.mention_swap,
                                         options.settings.seed)
     if heldout:
         tests[HELDOUT] = heldout
-    return train_examples, dev_examples, tests
+    return train_examples, dev_examples, tests, guard
+
+
+def guards(options: RunOptions) -> bool:
+    """Whether the run checks its own forgetting: a guard set, a start to mix back, room to mix more."""
+    return bool(options.guard_sentences and options.init_from and options.keep_start_max > options.keep_start)
+
+
+def start_shares(options: RunOptions) -> list[float]:
+    """keep_start, then a tenth more at a time up to keep_start_max (just under 1 at most)."""
+    top = min(options.keep_start_max, 0.95)
+    shares, share = [options.keep_start], options.keep_start
+    while share + 0.1 <= top + 1e-9:
+        share = round(share + 0.1, 4)
+        shares.append(share)
+    return shares
 
 
 def types_in(examples) -> set[str]:
@@ -173,10 +196,11 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
     out = Path(options.out)
     run_started = time.time()
     try:
-        train_examples, dev_examples, tests = load_data(options)
-        # The time budget keeps room for scoring the test sets after training.
-        settings = replace(options.settings, after_training_chars=sum(len(ex.chars) for examples in tests.values()
-                                                                      for ex in examples))
+        train_examples, dev_examples, tests, guard = load_data(options)
+        # The time budget keeps room for scoring the test sets after training, and the guard set
+        # for the start and two mixes.
+        after_chars = sum(len(ex.chars) for examples in [*tests.values(), guard, guard, guard] for ex in examples)
+        settings = replace(options.settings, after_training_chars=after_chars)
         model, state, optimizer_state = _starting_point(options)
         # A type the corrections use that the model does not know: new rows, the learned ones kept.
         extend_tags(model, sorted(types_in(train_examples) - set(model.entity_types)))
@@ -218,10 +242,13 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
         if rank == 0:
             if not best_saved and not out.exists():
                 _save_model(model, out, options, state.history, run_info)
-            best = load_model(out, device=device)
-            if options.keep_start and options.init_from:
-                mix_in_start(best, options.init_from, options.keep_start)
-                run_info["keep_start"] = options.keep_start
+            if guard:
+                best = _guarded_mix(options, out, device, guard, run_info, emit)
+            else:
+                best = load_model(out, device=device)
+                if options.keep_start and options.init_from:
+                    mix_in_start(best, options.init_from, options.keep_start)
+                    run_info["keep_start"] = options.keep_start
             scores = score_sets(best, tests, emit)
             emit({"event": "step", "phase": "saving", "eta_s": SAVE_SECONDS / 2})
             _save_model(best, out, options, state.history, run_info, scores=scores)
@@ -235,6 +262,22 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
     finally:
         if world > 1 and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
+
+
+def _guarded_mix(options: RunOptions, out: Path, device, guard: list, run_info: dict, emit: Sink):
+    """The trained model in out mixed back with init_from until it keeps init_from's F1 on the
+    guard set within forget_limit points; run_info["guard"] records the start's score and each try."""
+    def score(model) -> float:
+        emit({"event": "step", "phase": "evaluating", "set": "forgetting guard", "index": 1, "of": 1, "eta_s": None})
+        return evaluate(model, guard)["entities"]["micro"]["f1"]
+
+    start_f1 = score(load_model(options.init_from, device=device))
+    best, tries = mix_until_kept(lambda: load_model(out, device=device), options.init_from, start_shares(options),
+                                 score, start_f1 - options.forget_limit / 100)
+    run_info["keep_start"] = tries[-1]["share"]
+    run_info["guard"] = {"sentences": len(guard), "forget_limit": options.forget_limit, "start": start_f1,
+                         "tries": tries}
+    return best
 
 
 def _starting_point(options: RunOptions):

@@ -30,6 +30,10 @@ _HELP = {
     "init_from": "start from this model folder's weights (fine-tuning; its curves are kept)",
     "keep_start": "share of --init-from's weights mixed back into the trained ones at the end (WiSE-FT: "
                   "keeps what the model knew)",
+    "guard_sentences": "forgetting guard: score the first N sentences of each corpus's dev split after the mix "
+                       "with --init-from; 0: no guard",
+    "forget_limit": "F1 points the guard lets the run lose there against --init-from",
+    "keep_start_max": "the guard mixes in a tenth more of --init-from at a time, up to this share",
     "improves": "the model folder this run is to replace, scored first on the same sets for comparison "
                 "(default: --init-from, which may be its base)",
     "layers": "first N encoder layers (default: all); with --init-from, cuts that model to N",
