@@ -287,6 +287,63 @@ def test_a_reload_keeps_the_name_and_offers_the_unsaved_edits_back(page, server,
     db.close()
 
 
+def keydown_listeners(cdp) -> int:
+    """How many keydown listeners the page's document holds, asked of Chromium itself (DevTools)."""
+    document = cdp.send("Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
+    listeners = cdp.send("DOMDebugger.getEventListeners", {"objectId": document})["listeners"]
+    return sum(listener["type"] == "keydown" for listener in listeners)
+
+
+def saved_message(page) -> str:
+    return page.get_by_text(re.compile(r"^Saved document #\d+")).first.inner_text()
+
+
+def test_every_key_acts_once_across_several_documents(page, server, studio_db):
+    """Issue 22: each redraw of the editor used to add its listeners again, so one key acted once per
+    redraw so far, on every document opened since the page loaded (extra revisions, a double undo)."""
+    from storage import documents
+    from storage.db import connect
+
+    db = connect(studio_db)
+    first, second, third = (documents.add_document(db, text, "browser test: keys", [], "default", confidence=0.0)
+                            for text in ["王五去了广州。", "联合国总部在纽约。", "李四在北京读书。"])
+    page.goto(f"{server}/correct?annotator=ada")  # least confident first: these three, in order
+    page.get_by_text(f"Document #{first} ·").wait_for()
+    settle(page)
+    cdp = page.context.new_cdp_session(page)
+    listeners = keydown_listeners(cdp)
+    you = Annotator(page)
+
+    you.drag(0, 1)
+    you.press("1", then='.ner-editor mark[data-start="0"][data-end="2"][data-label="PER"]')
+    assert keydown_listeners(cdp) == listeners  # a redraw adds none
+    you.press("Enter", then=f'text=Document #{second} ·')
+    assert saved_message(page) == f"Saved document #{first} as revision 1. Here is the next one."
+
+    you.drag(0, 2)
+    you.press("3", then='.ner-editor mark[data-start="0"][data-end="3"][data-label="ORG"]')
+    you.drag(6, 7)
+    you.press("2", then='.ner-editor mark[data-start="6"][data-end="8"][data-label="LOC"]')
+    page.keyboard.press("z")  # one undo: the LOC goes, the ORG stays
+    page.locator('.ner-editor mark[data-start="6"]').wait_for(state="detached")
+    settle(page)
+    assert spans_shown(page) == [[0, 3, "ORG"]]
+    assert page.get_by_text("Undone: Added LOC 纽约 (6-8).").count() == 1
+    assert keydown_listeners(cdp) == listeners
+    you.press("Enter", then=f'text=Document #{third} ·')
+    assert saved_message(page) == f"Saved document #{second} as revision 1. Here is the next one."
+
+    you.press("Enter", then=f'text=Saved document #{third}')  # nothing changed: the model's spans saved
+    assert saved_message(page).startswith(f"Saved document #{third} as revision 1.")
+    assert keydown_listeners(cdp) == listeners
+
+    assert [len(documents.history(db, doc)) for doc in (first, second, third)] == [1, 1, 1]
+    assert [documents.get_document(db, doc)["spans"] for doc in (first, second, third)] == [
+        [[0, 2, "PER"]], [[0, 3, "ORG"]], []]
+    cdp.detach()
+    db.close()
+
+
 def test_a_login_survives_a_reload_until_the_user_logs_out(browser, tiny_model, tmp_path):
     from storage import accounts
     from storage.db import connect
