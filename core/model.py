@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from core.atomic import write_folder
-from core.crf import CRF
+from core.crf import CRF, check_allowed
 from core.integrity import seal, verify
 from core.labels import DEFAULT_TAGS, make_tags, tag_types
 from core.text import CharVocab, pad_chars
@@ -144,9 +144,13 @@ class NerModel(nn.Module):
         """
         if self.crf is not None:
             return -self.crf.partial_log_likelihood(emissions.float(), allowed, mask).mean()
-        # Softmax: maximise the probability mass on the allowed tags, per character.
+        # Softmax: maximise the probability mass on the allowed tags, per character. Forbidden tags
+        # get -inf (a finite stand-in stops forbidding once log-probabilities reach its size), only
+        # at real positions, each of which allows a tag, so logsumexp never sees a row of -inf only.
+        check_allowed(allowed, mask)
         log_probs = emissions.float().log_softmax(dim=-1)
-        allowed_mass = log_probs.masked_fill(~allowed, -1e4).logsumexp(dim=-1)  # shape: (batch, seq)
+        forbidden = ~allowed & mask.unsqueeze(2)
+        allowed_mass = log_probs.masked_fill(forbidden, float("-inf")).logsumexp(dim=-1)  # shape: (batch, seq)
         return -(allowed_mass * mask).sum(dim=1).mean()
 
     @torch.no_grad()
@@ -162,11 +166,12 @@ class NerModel(nn.Module):
         """Each character's tag probabilities (batch, seq, tags).
 
         For the CRF these are forward-backward marginals, so a confidence reflects the whole
-        sentence; for softmax they are the per-character softmax.
+        sentence; for softmax they are the per-character softmax. float32 either way: the
+        marginals are computed in float64, where the error would accumulate, and only stored here.
         """
         emissions = emissions.float()
         if self.crf is not None:
-            return self.crf.marginals(emissions, mask)
+            return self.crf.marginals(emissions, mask).float()
         return emissions.softmax(dim=-1) * mask.unsqueeze(2)
 
     # ---- folders -----------------------------------------------------------------------------
