@@ -82,13 +82,19 @@ def max_running_jobs() -> int:
     return int(os.environ.get("NER_STUDIO_MAX_JOBS", DEFAULT_MAX_RUNNING))
 
 
+def check_role(db, user: str | None, doing: str = "start training jobs") -> None:
+    """Refused unless the user may start and stop jobs: with accounts, admins only (user None, or a
+    removed account, is nobody); with none, the one local user."""
+    if any_accounts(db) and (get_account(db, user or "") or {}).get("role") != "admin":
+        raise Refused(f"{user or 'nobody'} may not {doing}: only admins may")
+
+
 def _claim(db, user: str | None, params: dict) -> int:
-    """Check the user's role (with accounts, admins only) and the limits, and create the job row, in one
-    write transaction: two users clicking at once cannot both take the last place. The caller has run
+    """Check the user's role (check_role) and the limits, and create the job row, in one write
+    transaction: two users clicking at once cannot both take the last place. The caller has run
     refresh_jobs, so a vanished job holds no place."""
     with write_transaction(db):
-        if any_accounts(db) and (get_account(db, user or "") or {}).get("role") != "admin":
-            raise Refused(f"{user or 'nobody'} may not start training jobs: only admins may")
+        check_role(db, user)
         active = active_jobs(db)
         mine = [job for job in active if job["user"] == user]
         if mine:
@@ -273,8 +279,10 @@ def _process_alive(pid: int, job_id: int) -> bool:
         any(arg.endswith(TRAIN_SCRIPT.name.encode()) for arg in argv)
 
 
-def cancel_job(db: sqlite_utils.Database, job_id: int) -> bool:
-    """SIGTERM the job's process group and mark it cancelled; False if it had already ended."""
+def cancel_job(db: sqlite_utils.Database, job_id: int, user: str | None = None) -> bool:
+    """SIGTERM the job's process group and mark it cancelled; False if it had already ended.
+    user is who asks: Refused unless they may start jobs (check_role), whatever a page drew."""
+    check_role(db, user, "cancel training jobs")
     job = get_job(db, job_id)
     if job["state"] not in ACTIVE_STATES:
         return False

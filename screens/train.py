@@ -208,8 +208,11 @@ def show_job(db, job: dict) -> None:
         text = f"{progress['phase_text']} · ETA {duration(progress['eta_s'])} (training, evaluation and saving)"
         st.progress(progress["fraction"], text=text)
         if login.is_admin(db) and st.button("Cancel this job", key=f"train_cancel_{job['id']}"):
-            launcher.cancel_job(db, job["id"])
-            st.rerun(scope="app")
+            try:
+                launcher.cancel_job(db, job["id"], user=login.job_owner(db))
+                st.rerun(scope="app")
+            except launcher.Refused as refused:
+                st.error(f"Not cancelled: {md(refused)}.")
     elif state == "finished":
         st.success(f"Finished: version {(job['params'] or {}).get('name', '?')} is listed below.")
     elif state == "failed":

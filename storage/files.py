@@ -4,7 +4,8 @@ Imports keep the good lines and refuse the bad ones with their line numbers. A f
 annotations are suggestions: the document is "imported", its spans are the file's (as a model's
 prediction would be, predicted_by "import:<file name>"), and it waits in the queue for a person to
 review it; only reviewed documents train by default. A file the user marks as reviewed gold is
-recorded as each document's first correction, by "import:<file name>", status "corrected".
+recorded as each document's first correction, by the user who imported it (they vouch for it, and
+it trains), with "imported from <file name>, line <n>" as its note; status "corrected".
 Exports write the corrected documents with core.corpora's writers.
 """
 from __future__ import annotations
@@ -28,6 +29,16 @@ def _known_tags(db) -> frozenset:
     return frozenset(tags) | {tag.replace("_", "-") for tag in tags}
 
 
+def _author(path, reviewed: bool, importer: str | None) -> str:
+    """Who a document's annotations are by: the file (a suggestion's predicted_by), or for reviewed
+    gold the user who imported it."""
+    if not reviewed:
+        return f"import:{Path(path).name}"
+    if not isinstance(importer, str) or not importer.strip():
+        raise ValueError(f"a reviewed import needs the name of the user who imports it, got {importer!r}")
+    return importer
+
+
 def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str, reviewed: bool) -> int:
     spans = check_spans(spans, len(text), known_labels(db))
     if not reviewed:  # a suggestion to review, like a model's prediction
@@ -39,15 +50,18 @@ def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str,
     return document_id
 
 
-def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str, reviewed: bool = False) -> dict:
+def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str, reviewed: bool = False,
+                importer: str | None = None) -> dict:
     """Import a chars/TAG pair (core.corpora's rules: one sentence a line, tokens split at spaces).
+    reviewed: the annotations are gold, recorded as corrections by importer (required then).
 
     Returns {"imported": n, "refused": [problem strings naming the line], "repaired": [...],
     "document_ids": [...]}. "repaired" lists lines whose orphan I_ tags were read as B_
     (as tags_to_spans does). Good lines are committed in batches of a quarter second's work:
     a failure keeps the batches before it.
     """
-    annotator = f"import:{Path(chars_path).name}"
+    annotator = _author(chars_path, reviewed, importer)
+    name = Path(chars_path).name
     result = {"imported": 0, "refused": [], "repaired": [], "document_ids": []}
     # Short transactions: a big file must not keep everyone else's saves waiting (storage/batches.py).
     for line, chars, tags, problem in in_short_transactions(db, pair_lines(chars_path, tags_path, _known_tags(db))):
@@ -64,19 +78,22 @@ def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str, r
             result["repaired"].append(f"line {line}: I_ tag without its B_ at position(s) "
                                       f"{', '.join(map(str, orphans))}, read as B_")
         spans = [list(span) for span in tags_to_spans(tags)]
-        result["document_ids"].append(_add_annotated(db, text, spans, source, annotator, f"line {line}", reviewed))
+        result["document_ids"].append(_add_annotated(db, text, spans, source, annotator,
+                                                     f"imported from {name}, line {line}", reviewed))
     result["imported"] = len(result["document_ids"])
     return result
 
 
-def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = False) -> dict:
+def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = False,
+                 importer: str | None = None) -> dict:
     """Import JSON lines {"text": ..., "spans": [[start, end, label], ...]}.
 
     A line with "spans" becomes an imported document (a suggestion to review, or with reviewed a
-    corrected one); a line without, a new document for the queue. Bad lines are refused with their
-    numbers; returns {"imported", "refused", "document_ids"} like import_pair.
+    corrected one by importer, as import_pair); a line without, a new document for the queue. Bad
+    lines are refused with their numbers; returns {"imported", "refused", "document_ids"} like import_pair.
     """
-    annotator = f"import:{Path(path).name}"
+    annotator = _author(path, reviewed, importer)
+    name = Path(path).name
     result = {"imported": 0, "refused": [], "document_ids": []}
     try:
         text = Path(path).read_bytes().decode("utf-8")
@@ -95,7 +112,8 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = 
                 raise ValueError("the text is blank")
             if "spans" in record:
                 spans = check_spans(record["spans"], len(record["text"]), known_labels(db))
-                document_id = _add_annotated(db, record["text"], spans, source, annotator, f"line {line}", reviewed)
+                document_id = _add_annotated(db, record["text"], spans, source, annotator,
+                                             f"imported from {name}, line {line}", reviewed)
             else:
                 document_id = _insert_document(db, record["text"], source)
         except ValueError as error:  # json.JSONDecodeError is a ValueError

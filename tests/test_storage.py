@@ -173,9 +173,12 @@ def test_an_import_marked_reviewed_counts_as_corrected(db, tmp_path):
     chars, tags = tmp_path / "gold.txt", tmp_path / "gold_TAG.txt"
     chars.write_text("张 三 在 北 京\n", encoding="utf-8")
     tags.write_text("B_PER I_PER O B_LOC I_LOC\n", encoding="utf-8")
-    [document_id] = import_pair(db, chars, tags, "upload", reviewed=True)["document_ids"]
+    with pytest.raises(ValueError, match="name of the user who imports it"):
+        import_pair(db, chars, tags, "upload", reviewed=True)  # gold is vouched for by someone
+    [document_id] = import_pair(db, chars, tags, "upload", reviewed=True, importer="ada")["document_ids"]
     assert get_document(db, document_id)["status"] == "corrected"
-    assert history(db, document_id)[0]["annotator"] == "import:gold.txt"
+    [saved] = history(db, document_id)
+    assert saved["annotator"] == "ada" and saved["note"] == "imported from gold.txt, line 1"
     assert queue(db, status="to review") == []
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from storage import documents, drafts
 from storage.entity_types import known_labels
-from ui import shared, span_editor
+from ui import annotator, login, shared, span_editor
 from ui.edit_state import EditState
 from ui.plain import md
 
@@ -56,8 +56,9 @@ def state_for(doc: dict) -> EditState:
 
 
 def remember(db, who: str, doc_id: int, state: EditState) -> None:
-    """Write the edits as a draft (or drop the draft when nothing is left unsaved), once per change."""
-    if state.edits == state.drafted:
+    """Write the edits as a draft (or drop the draft when nothing is left unsaved), once per change;
+    nothing once this tab's login has ended (the edits stay in the tab)."""
+    if state.edits == state.drafted or not login.still_logged_in(db):
         return
     if state.changed:
         drafts.save_draft(db, doc_id, who, state.spans, state.base_revision)
@@ -86,7 +87,8 @@ def offer_draft(db, who: str, doc: dict, state: EditState) -> None:
         remember(db, who, doc["id"], state)
 
     def discard() -> None:
-        drafts.delete_draft(db, doc["id"], who)
+        if login.still_logged_in(db, "Not discarded"):
+            drafts.delete_draft(db, doc["id"], who)
 
     with st.container(border=True):
         st.markdown(f"**You left unsaved edits here** on {when(draft['updated_at'])}: "
@@ -111,7 +113,10 @@ def save(doc_id: int, spans=None, default_note=None, move_on: bool = True, base=
     """Save spans (default: the edited ones) as the document's next revision with the note typed
     (else default_note), then open the next document (move_on). A concurrent save is not
     overwritten: the conflict is kept for the page to show. base: save over that revision instead."""
-    db, who, state = shared.get_db(), st.session_state.get("annotator"), st.session_state[work_key(doc_id)]
+    db, state = shared.get_db(), st.session_state[work_key(doc_id)]
+    if not login.still_logged_in(db):
+        return  # the login page says why; the edits stay in this tab
+    who = annotator.current()  # the name this save records, read again with the login
     spans = state.spans if spans is None else spans
     note = (st.session_state.get(note_key(doc_id)) or "").strip() or default_note
     doc = documents.get_document(db, doc_id)
@@ -139,6 +144,8 @@ def save(doc_id: int, spans=None, default_note=None, move_on: bool = True, base=
 
 def discard(doc_id: int) -> None:
     db, who = shared.get_db(), st.session_state.get("annotator")
+    if not login.still_logged_in(db, "Not discarded"):
+        return
     fresh = documents.get_document(db, doc_id)
     st.session_state[work_key(doc_id)].reload(fresh["spans"], fresh["revision"])
     drafts.delete_draft(db, doc_id, who)

@@ -13,7 +13,7 @@ import streamlit as st
 from core.corpora import read_pair
 from core.corpus_files import split_paths
 from storage import documents, files
-from ui import shared
+from ui import annotator, shared
 from ui.plain import md
 
 CORPORA = {"msra": "MSRA test", "pd": "People's Daily test"}
@@ -75,7 +75,8 @@ def import_files(db) -> None:
     kind = st.radio("Format", ["chars/TAG pair", "JSON lines"], horizontal=True, key="correct_import_kind")
     reviewed = st.checkbox("These annotations are reviewed gold", key="correct_import_reviewed",
                            help="Unticked, a file's annotations are suggestions: they wait in the queue for "
-                                "review, and only reviewed documents train. Ticked, they count as corrected.")
+                                "review, and only reviewed documents train. Ticked, they count as corrected, "
+                                "saved under your name: you vouch for them.")
     if kind == "chars/TAG pair":
         left, right = st.columns(2)
         chars_upload = left.file_uploader("Characters file (e.g. train.txt)", type=["txt"], key="correct_import_chars")
@@ -89,7 +90,8 @@ def import_files(db) -> None:
                 chars_dir.mkdir()
                 tags_dir.mkdir()
                 result = files.import_pair(db, _saved(chars_upload, chars_dir), _saved(tags_upload, tags_dir),
-                                               source=f"import:{chars_upload.name}", reviewed=reviewed)
+                                           source=f"import:{chars_upload.name}", reviewed=reviewed,
+                                           importer=annotator.current())
             _show_import(result)
     else:
         upload = st.file_uploader('JSON lines: {"text": ..., "spans": [[start, end, label], ...]}',
@@ -100,7 +102,7 @@ def import_files(db) -> None:
                 return
             with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
                 result = files.import_jsonl(db, _saved(upload, Path(folder)), source=f"import:{upload.name}",
-                                                reviewed=reviewed)
+                                            reviewed=reviewed, importer=annotator.current())
             _show_import(result)
 
 

@@ -15,6 +15,7 @@ from ui.plain import md
 SESSION_KEY = "_login_account"  # no widget has this key, so no browser can set it
 TOKEN_KEY = "_login_token"  # this tab's login session token (storage/login_sessions.py)
 COOKIE_KEY = "_login_cookie"  # a cookie to write on the next page drawn: the token, or "" to clear it
+ENDED_KEY = "_login_ended"  # why the login page shows: a write refused because this tab's login had ended
 LOCAL = {"name": None, "role": "admin", "local": True}
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 
@@ -44,6 +45,18 @@ def current(db) -> dict | None:
         st.session_state.pop(TOKEN_KEY, None)
         return None
     return {**account, "local": False}
+
+
+def still_logged_in(db, refused: str = "Not saved") -> bool:
+    """Asked by every write from a callback, just before it writes: callbacks (Save, Enter in the
+    editor) run before app.py checks the login, so a tab whose login ended (a logout in another tab
+    using it, a new password, a removed account) would otherwise still write once. False: write
+    nothing; the login page, drawn next, says why."""
+    if current(db) is not None:
+        return True
+    st.session_state[ENDED_KEY] = (f"{refused}: your login has ended (a logout, a new password or a removed "
+                                   "account), so nothing was written. Please log in again.")
+    return False
 
 
 def _cookie_token() -> str | None:
@@ -87,6 +100,9 @@ def login_page() -> None:
 
     st.title("NER Studio")
     write_cookie()
+    ended = st.session_state.pop(ENDED_KEY, None)
+    if ended:
+        st.warning(ended)
     if not accounts.any_accounts(get_db()):
         st.error("This server can be reached from other machines and has no accounts yet, so nobody may use "
                  "it. On the server, add one with `python -m storage.accounts add NAME --role admin`, or "

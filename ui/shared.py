@@ -175,9 +175,15 @@ def _running_jobs(db) -> list[dict]:
 
 
 def _show_jobs() -> None:
-    running = _running_jobs(get_db())
+    from ui import login
+
+    db = get_db()
+    running = _running_jobs(db)
     if not running:
         st.rerun(scope="app")  # the job just ended: redraw everything (a new version may exist)
+    # Read again on each poll: this fragment reruns without app.py, so a changed role or an ended
+    # login counts here too; the launcher checks the role again when Cancel is clicked.
+    may_cancel = login.is_admin(db)
     for job in running:
         st.markdown(_job_line(job))
         progress = job_progress(job)
@@ -186,10 +192,15 @@ def _show_jobs() -> None:
         else:
             st.progress(progress["fraction"], text=f"{progress['phase_text']} · {100 * progress['fraction']:.0f}% · "
                                                    f"ETA {duration(progress['eta_s'])}")
-        if st.button("Cancel", key=f"sidebar_cancel_{job['id']}", type="tertiary", icon=":material/cancel:"):
-            from launcher import cancel_job
+        if may_cancel and st.button("Cancel", key=f"sidebar_cancel_{job['id']}", type="tertiary",
+                                    icon=":material/cancel:"):
+            from launcher import Refused, cancel_job
 
-            cancel_job(get_db(), job["id"])
+            try:
+                cancel_job(db, job["id"], user=login.job_owner(db))
+            except Refused as refused:
+                st.error(f"Not cancelled: {md(refused)}.")
+                continue
             st.rerun(scope="app")
 
 
