@@ -66,7 +66,11 @@ def _unescape(token: str) -> str:
     match = _ESCAPE.fullmatch(token)
     if not match:
         raise ValueError(f"token {token!r} is neither one character nor <U+XXXX>")
-    return chr(int(match.group(1), 16))
+    code = int(match.group(1), 16)
+    # A surrogate half is no character: UTF-8 cannot hold it, so SQLite and every writer would fail.
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        raise ValueError(f"token {token!r} is no character (a surrogate half, or past U+10FFFF)")
+    return chr(code)
 
 
 def _check_tag(tag: str, where: str) -> str:
@@ -91,25 +95,45 @@ def not_utf8(path, data: bytes, error: UnicodeDecodeError, line: int = 0, column
     data is what error.object was decoded from, starting at line `line` (0: the file's start)
     and `column` characters into it.
     """
+    return f"{path}: {_not_utf8_at(data, error, line, column)}"
+
+
+def _not_utf8_at(data: bytes, error: UnicodeDecodeError, line: int = 0, column: int = 0) -> str:
+    """not_utf8 without the file's name: "line L, column C: not UTF-8 (byte 0x..); ..."."""
     before = data[: error.start]
     if line == 0:
         line = before.count(b"\n") + 1
         before = before[before.rfind(b"\n") + 1:]
         column = 0
     column += len(before.decode("utf-8", "replace")) + 1
-    return (f"{path}: line {line}, column {column}: not UTF-8 (byte 0x{data[error.start]:02x}); "
-            f"save the file as UTF-8")
+    return f"line {line}, column {column}: not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+
+
+def text_lines(path):
+    """Yields (number, line, bad) over a file's lines, reading one at a time (a file of any size).
+
+    Lines end at \\n only (str.splitlines would also split at U+2028 and friends); a CRLF line's \\r
+    is dropped. Bytes that are not UTF-8 spoil their line only: it comes with them replaced (U+FFFD)
+    and bad saying where ("line L, column C: not UTF-8 ..."); bad is "" on a good line.
+    A file that cannot be opened raises ValueError at the first line.
+    """
+    with open(readable_file(path), "rb") as file:
+        for number, raw in enumerate(file, 1):
+            raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+            try:
+                yield number, raw.decode("utf-8"), ""
+            except UnicodeDecodeError as error:
+                yield number, raw.decode("utf-8", "replace"), _not_utf8_at(raw, error, number)
 
 
 def _lines(path) -> list[str]:
-    """Lines split at \\n only (str.splitlines would also split at U+2028 and friends)."""
-    data = readable_file(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(not_utf8(path, data, error)) from None
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    return lines[:-1] if lines and lines[-1] == "" else lines
+    """A whole file's lines (text_lines); the first line that is not UTF-8 raises ValueError."""
+    lines = []
+    for _, line, bad in text_lines(path):
+        if bad:
+            raise ValueError(f"{path}: {bad}")
+        lines.append(line)
+    return lines
 
 
 def _underscore(tag: str) -> str:
@@ -121,20 +145,27 @@ def _underscore(tag: str) -> str:
 def pair_lines(chars_path, tags_path, known_tags=None):
     """Yields (line, chars, tags, problem); problem is None on a good line, chars/tags then set.
 
-    Tags spelt B-PER are read as B_PER. A file that cannot be read raises ValueError.
+    Both files are read a line at a time, so a file of any size costs little memory, and a line
+    that is not UTF-8 is one bad line like any other. Tags spelt B-PER are read as B_PER.
+    A file that cannot be opened raises ValueError.
     """
-    char_lines, tag_lines = _lines(chars_path), _lines(tags_path)
-    for i, (char_line, tag_line) in enumerate(itertools.zip_longest(char_lines, tag_lines), 1):
-        if char_line is None or tag_line is None:
-            missing = tags_path if tag_line is None else chars_path
-            present = (char_line if tag_line is None else tag_line).split(" ")
-            n_chars, n_tags = (len(present), 0) if tag_line is None else (0, len(present))
+    pairs = itertools.zip_longest(text_lines(chars_path), text_lines(tags_path))
+    for i, (char_item, tag_item) in enumerate(pairs, 1):
+        if char_item is None or tag_item is None:
+            missing = tags_path if tag_item is None else chars_path
+            present = (char_item or tag_item)[1].split(" ")
+            n_chars, n_tags = (len(present), 0) if tag_item is None else (0, len(present))
             yield i, None, None, Problem(i, n_chars, n_tags, note=f"line missing in {missing}")
             continue
+        (_, char_line, chars_bad), (_, tag_line, tags_bad) = char_item, tag_item
         if char_line == tag_line == "":
             continue  # a blank line in both files is no sentence
         tokens = char_line.split(" ") if char_line else []
         tags = [_underscore(tag) for tag in tag_line.split(" ")] if tag_line else []
+        if chars_bad or tags_bad:  # the counts still hold: a space is a space in any encoding
+            notes = [f"{path}: {bad}" for path, bad in ((chars_path, chars_bad), (tags_path, tags_bad)) if bad]
+            yield i, None, None, Problem(i, len(tokens), len(tags), note="; ".join(notes))
+            continue
         unknown = tuple(sorted({t for t in tags if known_tags is not None and t not in known_tags}))
         column = next((i for i, t in enumerate(tags, 1) if t in unknown), 0)
         notes = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core.corpora import Sentence, pair_lines, write_conll, write_jsonl_spans, write_pair
+from core.corpora import Sentence, pair_lines, text_lines, write_conll, write_jsonl_spans, write_pair
 from core.labels import bio_problems, check_spans, make_tags, spans_to_tags, tags_to_spans
 from storage.batches import in_short_transactions
 from storage.entity_types import known_labels
@@ -95,33 +95,43 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = 
     annotator = _author(path, reviewed, importer)
     name = Path(path).name
     result = {"imported": 0, "refused": [], "document_ids": []}
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        result["refused"].append(f"line 0: not UTF-8: {error}")
-        return result
-    for line, raw in in_short_transactions(db, enumerate(text.split("\n"), 1)):
-        raw = raw.removesuffix("\r")
+    # A line at a time: a byte that is not UTF-8 spoils its own line only, not the file.
+    for line, raw, bad in in_short_transactions(db, text_lines(path)):
+        if bad:  # "line L, column C: not UTF-8 ..."
+            result["refused"].append(bad)
+            continue
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError as error:  # its own "line 1 column 9 (char 8)" would mislead
+                raise ValueError(f"not JSON at column {error.colno} ({error.msg})") from None
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
                 raise ValueError('expected an object with a "text" string')
             if not record["text"].strip():
                 raise ValueError("the text is blank")
+            _check_characters(record["text"])
             if "spans" in record:
                 spans = check_spans(record["spans"], len(record["text"]), known_labels(db))
                 document_id = _add_annotated(db, record["text"], spans, source, annotator,
                                              f"imported from {name}, line {line}", reviewed)
             else:
                 document_id = _insert_document(db, record["text"], source)
-        except ValueError as error:  # json.JSONDecodeError is a ValueError
+        except ValueError as error:
             result["refused"].append(f"line {line}: {error}")
             continue
         result["document_ids"].append(document_id)
     result["imported"] = len(result["document_ids"])
     return result
+
+
+def _check_characters(text: str) -> None:
+    """JSON may spell a lone surrogate half (\\ud800), which is no character: SQLite cannot store it."""
+    for position, char in enumerate(text, 1):
+        if "\ud800" <= char <= "\udfff":
+            raise ValueError(f"character {position} of the text is a lone surrogate half (U+{ord(char):04X}), "
+                             f"not a character; fix its escape")
 
 
 def _corrected_sentences(db) -> list[Sentence]:

@@ -89,8 +89,8 @@ CASES = [
     # check
     case("35-check-missing-tags", CHECK, {"c.txt": GOLD_CHARS}, 2, ["{d}/t.txt"], ["no such file"]),
     case("36-check-empty-chars", CHECK, {"c.txt": b"", "t.txt": GOOD_TAGS}, 2, ["{d}/c.txt"], ["empty"]),
-    case("37-check-not-utf8-chars", CHECK, {"c.txt": b"\xe5\x8c\x97 \xff\n", "t.txt": b"O O\n"},
-         2, ["{d}/c.txt"], ["line 1, column 3"]),
+    case("37-check-not-utf8-chars-reported", CHECK, {"c.txt": b"\xe5\x8c\x97 \xff\n", "t.txt": b"O O\n"},
+         1, ["{d}/c.txt"], ["line 1, column 3", "not UTF-8"]),
     case("38-check-dash-tags", CHECK, {"c.txt": GOLD_CHARS, "t.txt": b"O O B-LOC I-LOC\nB-PER I-PER O\n"}, 0),
     case("39-check-unknown-type-reported", CHECK, {"c.txt": GOLD_CHARS, "t.txt": b"O O B_FOO I_FOO\nB_PER I_PER O\n"},
          1, ["{d}/t.txt"], ["line 1", "B_FOO", "column 3"]),
