@@ -164,6 +164,25 @@ def cmd_silver(args) -> int:
     return 0
 
 
+def cmd_teach(args) -> int:
+    from core import inews, teachers
+
+    def bar(total, name):
+        from tqdm import tqdm
+
+        return tqdm(total=total, unit="sentence", unit_scale=True, disable=args.quiet, desc=name, dynamic_ncols=True)
+
+    tags = teachers.run_teachers(args.teacher or ["lac", "models/fast"], args.data_dir, args.limit, bar)
+    sentences = inews.read_sentences(args.data_dir, args.limit)
+    out = Path(args.out) if args.out else inews.corpus_dir(args.data_dir).parent / teachers.SILVER_FOLDER
+    info = teachers.combine(sentences, tags, out, sample=args.sample)
+    print(json.dumps({k: info[k] for k in ("teachers", "sentences", "characters_agreed")}, ensure_ascii=False))
+    for pair, rows in info["agreement"].items():
+        print(f"{pair}: " + ", ".join(f"{t} F1 {r['f1']:.3f} ({r['agreed']:,} agreed)" for t, r in rows.items()))
+    print(f"silver corpus in {out} (train it with --data msra,pd,{out})")
+    return 0
+
+
 def cmd_prepare(args) -> int:
     from core.prepare import run_args
 
@@ -221,6 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     silver.add_argument("--data-dir", default="data")
     _model_options(silver)
     silver.set_defaults(run=cmd_silver)
+    teach = sub.add_parser("teach", help="tag the modern news corpus with teachers and write a silver corpus "
+                           "(agreed tags fixed, disagreements left to the partial-label CRF)")
+    teach.add_argument("--teacher", action="append", default=None,
+                       help="lac, or a model folder (repeatable; default: lac and models/fast)")
+    teach.add_argument("--limit", type=int, help="the first N corpus sentences only")
+    teach.add_argument("--sample", type=int, help="write a random N of the tagged sentences into the corpus")
+    teach.add_argument("--out", help="the silver corpus folder (default data/corpora/inews-silver)")
+    teach.add_argument("--data-dir", default="data")
+    teach.add_argument("--quiet", action="store_true")
+    teach.set_defaults(run=cmd_teach)
 
     from core import experiment, prepare, run_cli
 

@@ -114,7 +114,7 @@ def load_data(options: RunOptions):
         dev_examples += load_split(name, "dev", options.data_dir, options.dev_limit)
         if guards(options):
             guard += load_split(name, "dev", options.data_dir, options.guard_sentences)
-        if not options.no_test:
+        if not options.no_test and has_split(name, "test", options.data_dir):  # a silver corpus has none
             tests[Path(name).name] = load_split(name, "test", options.data_dir, options.test_limit)
     if not options.no_test:
         # Every version is also scored on the fixed evaluation set, so versions compare on it.

@@ -27,6 +27,9 @@ class Example:
     tags: list[str]
     # Types this example's corpus does not annotate: an O there may hide one of them.
     unannotated: frozenset = frozenset()
+    # Per character, tags allowed besides tags[i] (silver labels where teachers disagree,
+    # core/teachers.py); None when the example is fully decided.
+    alternatives: tuple | None = None
 
 
 @dataclass
@@ -63,12 +66,14 @@ def split_long(examples: list[Example], max_chars: int) -> list[Example]:
             out.append(ex)
             continue
         for start, end in chunk_bounds(ex.chars, max_chars):
-            out.append(Example(ex.chars[start:end], ex.tags[start:end], ex.unannotated))
+            out.append(Example(ex.chars[start:end], ex.tags[start:end], ex.unannotated,
+                               ex.alternatives[start:end] if ex.alternatives is not None else None))
     return out
 
 
 def allowed_tags(example: Example, tags: list[str]) -> torch.Tensor:
-    """bool (seq, tags): the gold tag, plus unannotated types' tags wherever gold says O."""
+    """bool (seq, tags): the gold tag, plus unannotated types' tags wherever gold says O, plus
+    each character's alternatives."""
     index = {tag: i for i, tag in enumerate(tags)}
     allowed = torch.zeros((len(example.tags), len(tags)), dtype=torch.bool)
     hidden = [index[t] for t in tags if t != "O" and split_tag(t)[1] in example.unannotated]
@@ -81,6 +86,12 @@ def allowed_tags(example: Example, tags: list[str]) -> torch.Tensor:
     if hidden and "O" in index:
         outside = torch.tensor([i for i, g in enumerate(gold) if g == index["O"]], dtype=torch.long)
         allowed[outside.unsqueeze(1), torch.tensor(hidden, dtype=torch.long)] = True
+    if example.alternatives is not None:
+        for position, extra in enumerate(example.alternatives):
+            for tag in extra:
+                if tag not in index:
+                    raise ValueError(f"unknown alternative tag {tag!r} at character {position + 1}; known: {' '.join(tags)}")
+                allowed[position, index[tag]] = True
     return allowed
 
 

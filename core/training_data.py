@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core.corpora import read_jsonl_spans, read_pair
 from core.corpus_files import DATA_DIR, corpus_folder, has_split, split_files, split_paths  # noqa: F401 (re-exported)
+from core.teachers import ALTERNATIVE
 from core.train import Example
 
 BUNDLED_CORPORA = {"msra": frozenset({"T"}), "pd": frozenset({"ORG"})}  # name: the types it leaves out
@@ -27,13 +28,27 @@ def unannotated_types(name_or_dir: str, data_dir=DATA_DIR) -> frozenset:
     return frozenset()
 
 
+def corpus_info(name_or_dir: str) -> dict:
+    info = Path(name_or_dir) / CORPUS_INFO_FILE
+    return json.loads(info.read_text(encoding="utf-8")) if name_or_dir not in BUNDLED_CORPORA and info.exists() else {}
+
+
 def load_split(name_or_dir: str, split: str, data_dir=DATA_DIR, limit: int | None = None) -> list[Example]:
     chars_path, tags_path = split_files(name_or_dir, split, data_dir)
     unannotated = unannotated_types(name_or_dir, data_dir)
     sentences = read_pair(chars_path, tags_path)
     if limit is not None:
         sentences = sentences[:limit]
+    if corpus_info(name_or_dir).get("alternatives"):
+        return [_with_alternatives(s, unannotated) for s in sentences]
     return [Example(list(s.chars), list(s.tags), unannotated) for s in sentences]
+
+
+def _with_alternatives(sentence, unannotated) -> Example:
+    """A silver sentence whose tags may read B_PER|O: the first tag is its label, the rest also allowed."""
+    cells = [tag.split(ALTERNATIVE) for tag in sentence.tags]
+    return Example(list(sentence.chars), [cell[0] for cell in cells], unannotated,
+                   tuple(tuple(cell[1:]) for cell in cells))
 
 
 def load_corrections(path) -> list[Example]:
