@@ -1,6 +1,6 @@
 // The span editor, a Streamlit v2 component (no iframe, no build step, nothing fetched).
 // Python owns the spans (ui/edit_state.py); this file owns only the selection. It draws the text
-// it is given and turns mouse and keys into commands {token, seq, kind, start, end, label}.
+// it is given and turns mouse and keys into commands {token, seq, event, kind, start, end, label}.
 // Every command not yet acknowledged (data.applied) is sent again with the next, as the state
 // value "commands", so a key pressed while the script still runs is never lost.
 //
@@ -9,6 +9,34 @@
 
 const STORE = (window.__nerSpanEditor = window.__nerSpanEditor || {}); // per editing state (token)
 const EDITABLE = "input, textarea, select, [contenteditable=''], [contenteditable='true'], [role='textbox']";
+
+// Listeners, once. Streamlit calls spanEditor again on every redraw, on the same root, and calls back
+// only the last cleanup, at unmount (1.67): listeners added per call piled up, and one key acted once
+// per redraw so far, on every document opened since the page loaded (issue 22). So the document and
+// each root get their listeners once; these hand each event to the handlers of the latest draw.
+const EDITORS = (window.__nerSpanEditors = window.__nerSpanEditors || {
+  drawn: new Map(), // root -> the handlers of its latest draw
+  active: null, // the root that keys go to: the last drawn or clicked
+  wired: new WeakSet(), // roots that have their mouse listeners
+  page: Math.random().toString(36).slice(2), // with a count, names each key press (commands' "event")
+  presses: 0,
+});
+if (!EDITORS.listening) {
+  EDITORS.listening = true;
+  const active = () => (EDITORS.active?.isConnected ? EDITORS.drawn.get(EDITORS.active) : undefined);
+  document.addEventListener("keydown", (event) => active()?.onKeyDown(event));
+  document.addEventListener("mouseup", (event) => active()?.onMouseUp(event));
+}
+
+function wire(root) {
+  if (EDITORS.wired.has(root)) return;
+  EDITORS.wired.add(root);
+  root.addEventListener("mousedown", (event) => {
+    EDITORS.active = root; // of two editors on a page, keys go to the one clicked last
+    EDITORS.drawn.get(root)?.onMouseDown(event);
+  });
+  root.addEventListener("mouseover", (event) => EDITORS.drawn.get(root)?.onMouseOver(event));
+}
 
 export default function spanEditor({ data, parentElement, setStateValue }) {
   const root = parentElement.querySelector(".ner-editor");
@@ -107,16 +135,17 @@ export default function spanEditor({ data, parentElement, setStateValue }) {
   paint();
 
   // ---- commands -----------------------------------------------------------------------------
-  function send(kind, fields = {}) {
+  function send(event, kind, fields = {}) {
+    // One name per key press, whoever handles it: Python applies a press once even if sent twice.
+    event.nerPress = event.nerPress || `${EDITORS.page}-${++EDITORS.presses}`;
     mem.seq += 1;
-    mem.pending.push({ token: data.token, seq: mem.seq, kind, ...fields });
+    mem.pending.push({ token: data.token, seq: mem.seq, event: event.nerPress, kind, ...fields });
     mem.selection = mem.entity = null;
     paint();
     setStateValue("commands", mem.pending.slice());
   }
 
-  // ---- mouse: drag, click, shift-click ------------------------------------------------------
-  let drag = null;
+  // ---- mouse: drag, click, shift-click (the drag in mem: a redraw may come between down and up) --
   const indexOf = (event) => {
     const node = event.target.closest?.("[data-i]");
     return node ? Number(node.dataset.i) : null;
@@ -137,10 +166,11 @@ export default function spanEditor({ data, parentElement, setStateValue }) {
       return;
     }
     mem.anchor = i;
-    drag = { anchor: i, moved: false, onBadge: Boolean(badge) };
+    mem.drag = { anchor: i, moved: false, onBadge: Boolean(badge) };
   }
 
   function onMouseOver(event) {
+    const drag = mem.drag;
     if (!drag) return;
     const i = indexOf(event);
     if (i === null || (i === drag.anchor && !drag.moved)) return;
@@ -151,9 +181,9 @@ export default function spanEditor({ data, parentElement, setStateValue }) {
   }
 
   function onMouseUp() {
-    if (!drag) return;
-    const { anchor, moved } = drag;
-    drag = null;
+    if (!mem.drag) return;
+    const { anchor, moved } = mem.drag;
+    mem.drag = null;
     if (moved) return;
     const span = spanAt[anchor];
     if (span) {
@@ -177,15 +207,15 @@ export default function spanEditor({ data, parentElement, setStateValue }) {
     if (type) {
       const picked = mem.selection || (mem.entity && [mem.entity.start, mem.entity.end]);
       if (!picked) return;
-      send("label", { start: picked[0], end: picked[1], label: type });
+      send(event, "label", { start: picked[0], end: picked[1], label: type });
     } else if ((key === "Backspace" || key === "Delete") && mem.entity) {
-      send("delete", { start: mem.entity.start, end: mem.entity.end });
+      send(event, "delete", { start: mem.entity.start, end: mem.entity.end });
     } else if (key === "z" || key === "Z") {
-      send("undo");
+      send(event, "undo");
     } else if (key === "Enter" && !onButton) {
-      send("accept");
+      send(event, "accept");
     } else if (key === "s" || key === "S") {
-      send("skip");
+      send(event, "skip");
     } else if (key === "Escape" && (mem.selection || mem.entity)) {
       mem.selection = mem.entity = null;
       paint();
@@ -196,14 +226,15 @@ export default function spanEditor({ data, parentElement, setStateValue }) {
     event.stopPropagation();
   }
 
-  root.addEventListener("mousedown", onMouseDown);
-  root.addEventListener("mouseover", onMouseOver);
-  document.addEventListener("mouseup", onMouseUp);
-  document.addEventListener("keydown", onKeyDown);
+  const handlers = { onMouseDown, onMouseOver, onMouseUp, onKeyDown };
+  for (const old of EDITORS.drawn.keys()) if (!old.isConnected) EDITORS.drawn.delete(old); // never cleaned up
+  EDITORS.drawn.set(root, handlers);
+  EDITORS.active = root;
+  wire(root);
   return () => {
-    root.removeEventListener("mousedown", onMouseDown);
-    root.removeEventListener("mouseover", onMouseOver);
-    document.removeEventListener("mouseup", onMouseUp);
-    document.removeEventListener("keydown", onKeyDown);
+    // Only this draw's own: a cleanup that comes late must not unhook a newer draw.
+    if (EDITORS.drawn.get(root) !== handlers) return;
+    EDITORS.drawn.delete(root);
+    if (EDITORS.active === root) EDITORS.active = null;
   };
 }
