@@ -102,6 +102,18 @@ def test_commands_apply_once_in_order_and_stop_at_accept():
     assert s.spans == [(1, 4, "ORG"), (4, 6, "LOC")]
 
 
+def test_two_commands_from_one_key_press_act_once():
+    s = state()
+    s.label(4, 6, "LOC")
+    pressed = [command(s, 1, "undo", event="p-1"), command(s, 2, "undo", event="p-1"),  # one Z, sent twice
+               command(s, 3, "label", start=4, end=6, label="PER", event="p-2")]
+    assert s.apply_commands(pressed) is None
+    assert s.spans == [(1, 4, "LOC"), (4, 6, "PER")] and s.applied == 3
+    assert s.apply_commands([command(s, 4, "accept", event="p-3"), command(s, 5, "accept", event="p-3")]) == "accept"
+    assert s.apply_commands([command(s, 5, "accept", event="p-3")]) is None  # the second Enter saves nothing
+    assert s.apply_commands([command(s, 6, "undo", event="p-4")]) is None and s.spans == [(1, 4, "LOC")]
+
+
 def test_commands_of_another_state_are_ignored_and_a_bad_one_is_reported():
     s = state()
     assert s.apply_commands([{"token": "old-tab", "seq": 1, "kind": "delete", "start": 1, "end": 4}]) is None

@@ -35,6 +35,7 @@ class EditState:
     undo_stack: list[tuple[list[Span], str]] = field(default_factory=list)  # (spans before, what changed)
     token: str = field(default_factory=lambda: secrets.token_hex(6))  # this state's commands carry it
     applied: int = 0  # the number of the span editor's last applied command
+    pressed: str | None = None  # the key press (its "event") the last applied command came from
     edits: int = 0  # changes so far, undo included; the page writes a draft when this moves
     drafted: int = 0  # the value of edits the page last wrote as a draft
     notice: tuple[str, str] | None = None  # ("info" | "warning", what the last edit did)
@@ -135,12 +136,16 @@ class EditState:
     # ---- the span editor's commands ------------------------------------------------------------
     def apply_commands(self, commands) -> str | None:
         """Apply the span editor's commands not applied yet, in order; stop at accept or skip and
-        return it (else None). Commands are dicts {"token", "seq", "kind", "start", "end", "label"};
-        those of another state (an old tab, a reloaded document) are ignored."""
+        return it (else None). Commands are dicts {"token", "seq", "event", "kind", "start", "end",
+        "label"}; those of another state (an old tab, a reloaded document) are ignored, and so is a
+        second command from one key press ("event"): two listeners on one key once saved twice."""
         mine = sorted((c for c in commands or [] if isinstance(c, dict) and c.get("token") == self.token
                        and isinstance(c.get("seq"), int) and c["seq"] > self.applied), key=lambda c: c["seq"])
         for command in mine:
             self.applied = command["seq"]
+            if command.get("event") is not None and command["event"] == self.pressed:
+                continue
+            self.pressed = command.get("event")
             kind = command.get("kind")
             if kind in NAVIGATION:
                 return kind
