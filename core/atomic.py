@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -26,6 +27,30 @@ def write_file(path, write: Callable[[Path], None]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_output(path, write: Callable[[Path], None]) -> Path:
+    """write_file for a path a user names (`tag -o`), which may be a link or a special file.
+
+    A rename would put a regular file in the place of a symlink, a FIFO or a device (as root,
+    `-o /dev/null` would replace the system's /dev/null), so: a character device or a FIFO is
+    written straight through, as a shell's > writes it; a symlink's target is written atomically
+    and the link stays. Returns the path written.
+    """
+    path = Path(path)
+    if is_stream(path):
+        write(path)
+        return path
+    return write_file(os.path.realpath(path) if path.is_symlink() else path, write)
+
+
+def is_stream(path) -> bool:
+    """A character device or a FIFO (through any symlinks): written as it comes, never replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # absent, or a dangling link: a regular file will be made
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
 
 
 def write_text(path, text: str) -> Path:

@@ -1,5 +1,6 @@
 """`tag` over a file of any size: read, tag and write a batch of lines at a time, into a hidden file
-beside the output that is renamed into place at the end, so a failed run leaves no output.
+beside the output that is renamed into place at the end, so a failed run leaves no output
+(a device or a FIFO, which a rename would replace, is written straight through instead).
 
 Lines are split at \\n only: a lone \\r is a character like any other (a CRLF line's \\r is dropped).
 Pure: no argparse, no printing.
@@ -11,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from core.atomic import write_file
+from core.atomic import is_stream, write_output
 from core.corpora import _unescape, not_utf8, readable_file
 from core.text import SENTENCE_ENDS
 
@@ -33,19 +34,31 @@ def input_file(path) -> Path:
 
 
 def output_file(output, inputs=()) -> Path:
-    """Refuse, before any work, an output that is a folder, an input, or in no writable folder."""
+    """Refuse, before any work, an output that is a folder, an input, or in no writable folder.
+
+    A character device or a FIFO is written straight through and a symlink's target is written
+    (core.atomic.write_output); a block device or a socket is refused.
+    """
     output = Path(output)
     if output.is_dir():
         raise ValueError(f"{output}: is a folder; give -o a file name")
+    if is_stream(output):
+        if not os.access(output, os.W_OK):
+            raise ValueError(f"{output}: cannot write to it (permission denied); give -o another path")
+        return output
+    if output.exists() and not output.is_file():
+        raise ValueError(f"{output}: is a special file (a block device or a socket), not a file; "
+                         f"give -o a file name")
     for source in inputs:
         if output.resolve() == Path(source).resolve() or (output.exists() and os.path.samefile(output, source)):
             raise ValueError(f"{output}: is the input file; write the output to another file (-o)")
-    folder = output.parent
+    target = Path(os.path.realpath(output))  # a symlink's target is what gets written
+    folder = target.parent
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise ValueError(f"{output}: {folder} {what}; create the folder or give -o another path")
     try:  # the only sure test of writability (root passes os.access; read-only mounts fail later)
-        handle, probe = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+        handle, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
         raise ValueError(f"{output}: cannot write in {folder} ({error.strerror}); give -o another path") from None
     os.close(handle)
@@ -61,7 +74,7 @@ def tag_file(tagger, source, output, tokens: bool, progress=None) -> dict:
     """
     counts = {"lines": 0, "characters": 0, "entities": 0}
 
-    def write(tmp: Path) -> None:  # into a hidden file beside output, renamed into place when whole
+    def write(tmp: Path) -> None:  # into a hidden file beside output, renamed into place when whole (or a pipe)
         with open(source, "rb") as file, open(tmp, "w", encoding="utf-8", newline="\n") as out:
             parts = _whole_pieces(_parts(file, source, tokens), tagger.max_chunk)
             done, line_open = 0, False  # line_open: the output line already holds tags of its earlier parts
@@ -80,7 +93,7 @@ def tag_file(tagger, source, output, tokens: bool, progress=None) -> dict:
                     counts["characters"] += len(result.tags)
                     counts["entities"] += len(result.entities)
 
-    write_file(output, write)
+    write_output(output, write)
     return counts
 
 

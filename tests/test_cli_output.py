@@ -1,0 +1,51 @@
+"""`tag -o` and the edges of a run (issue 22, item 9): a FIFO or a device is written through, a
+symlink's target is written and the link kept."""
+from __future__ import annotations
+
+import os
+import stat
+
+from core.__main__ import main as cli
+
+TEXT = "张三在北京\n李四\n"
+
+
+def tag(tmp_path, model, output, *more):
+    (tmp_path / "in.txt").write_text(TEXT, encoding="utf-8")
+    return cli(["tag", str(tmp_path / "in.txt"), "-o", str(output), "--text", "--model", str(model), "--quiet", *more])
+
+
+def tag_lines(text: str) -> list[int]:
+    return [len(line.split(" ")) for line in text.splitlines()]
+
+
+def test_a_fifo_is_written_through_not_replaced(tiny_model, tmp_path):
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader waits, as `cat out.fifo` would
+    try:
+        assert tag(tmp_path, tiny_model, fifo) == 0
+        received = os.read(reader, 1 << 16).decode("utf-8")
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the pipe, not a regular file in its place
+    assert tag_lines(received) == [5, 2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.fifo"]  # no hidden .tmp
+
+
+def test_a_symlink_keeps_pointing_at_its_target_which_gets_the_tags(tiny_model, tmp_path):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "today.tags"
+    target.write_text("old\n")
+    link = tmp_path / "latest.tags"
+    link.symlink_to(target)
+    assert tag(tmp_path, tiny_model, link) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert tag_lines(target.read_text(encoding="utf-8")) == [5, 2]
+
+
+def test_a_dangling_symlink_gets_its_target_made(tiny_model, tmp_path):
+    link = tmp_path / "latest.tags"
+    link.symlink_to(tmp_path / "new.tags")
+    assert tag(tmp_path, tiny_model, link) == 0
+    assert link.is_symlink() and tag_lines((tmp_path / "new.tags").read_text(encoding="utf-8")) == [5, 2]
