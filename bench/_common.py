@@ -101,6 +101,29 @@ def interleaved(candidates: dict, repeats: int, warmup: bool = True) -> dict[str
     return times
 
 
+class BusyMachine:
+    """A load generator: `processes` CPU-bound Python processes spinning for as long as the block
+    runs (a 2-core job beside ours is BusyMachine(2)). They are killed on the way out, even on error."""
+
+    def __init__(self, processes: int):
+        self.processes = processes
+        self._running = []
+
+    def __enter__(self):
+        import subprocess
+
+        self._running = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.processes)]
+        time.sleep(0.5 if self.processes else 0)  # let them reach the scheduler before timing starts
+        return self
+
+    def __exit__(self, *exc):
+        for process in self._running:
+            process.kill()
+            process.wait()
+        self._running = []
+        return False
+
+
 def median(values) -> float:
     return statistics.median(values)
 

@@ -6,6 +6,7 @@ control characters) gets exactly one tag.
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -13,6 +14,12 @@ import torch
 from core.labels import Span, spans_to_tags, tags_to_spans
 from core.model import NerModel, load_model
 from core.text import sentence_bounds
+from core.threads import configure as configure_threads
+
+# A tagger idle this long re-chooses its threads before the next texts: its own earlier work has
+# mostly left the 1-minute load average by then. Back-to-back calls (a file streamed in batches)
+# keep the choice made when they began, so the tagger never counts itself as other work.
+RECHOOSE_THREADS_AFTER_S = 30.0
 
 
 @dataclass
@@ -85,6 +92,7 @@ class Tagger:
         self.max_chunk = min(max_chunk or model.max_chars, model.max_chars)
         self._tag_index = {tag: i for i, tag in enumerate(model.tags)}
         self._begin_tags = torch.tensor([tag.startswith("B_") for tag in model.tags], device=self.device)
+        self._idle_since: float | None = None  # None: threads not chosen yet
 
     @classmethod
     def from_folder(cls, folder, device: str = "cpu", **kwargs) -> "Tagger":
@@ -97,6 +105,15 @@ class Tagger:
     @torch.inference_mode()
     def tag_texts(self, texts, progress=None) -> list[Tagged]:
         """Tag many texts; each is a str or a list of characters. progress(n_chars) is called per batch."""
+        if self.device.type == "cpu" and (self._idle_since is None
+                                          or time.monotonic() - self._idle_since > RECHOOSE_THREADS_AFTER_S):
+            configure_threads()
+        try:
+            return self._tag_texts(texts, progress)
+        finally:
+            self._idle_since = time.monotonic()
+
+    def _tag_texts(self, texts, progress) -> list[Tagged]:
         texts = [text if isinstance(text, str) else list(text) for text in texts]
         pieces = []  # (text index, start, end)
         for index, text in enumerate(texts):

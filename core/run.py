@@ -27,6 +27,7 @@ from core.lac import LAC_FOLDER, is_lac_folder
 from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
 from core.train import SAVE_SECONDS, TrainSettings, TrainState, evaluate, train
+from core.threads import configure as configure_threads
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
 from core.weight_average import mix_in_start, mix_until_kept
 
@@ -184,6 +185,8 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
     the traceback. Off rank 0 (under torchrun) nothing is emitted or saved.
     """
     device, rank, world = setup_device(options.device)
+    if device.type == "cpu":
+        configure_threads()  # the cores the load leaves free, chosen once: later the run's own load counts
     torch.manual_seed(options.settings.seed)
 
     def emit(event: dict) -> None:

@@ -146,7 +146,11 @@ def test_whole_process_bench_against_lac_runs(lac_folder, tmp_path):
 
     model = build_model(None, NerConfig(encoder_type="lac"), lac_dir=lac_folder).save(tmp_path / "fast")
     command = [sys.executable, str(ROOT / "bench" / "fast_vs_lac.py"), "--model", str(model), "--chars", "200",
-               "--repeats", "1"]
+               "--repeats", "1", "--busy", "1"]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode in (0, 1), done.stdout + done.stderr
     assert "LAC.run over the file" in done.stdout and "ratio:" in done.stdout
+    assert "quiet: ours / LAC =" in done.stdout and "busy (1 spinning processes): ours / LAC =" in done.stdout
+    # The load generator's processes are gone when the bench ends.
+    spinning = subprocess.run(["pgrep", "-f", "while True: pass"], capture_output=True, text=True).stdout.split()
+    assert spinning == []
