@@ -9,11 +9,35 @@ from pathlib import Path
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default"
 
 
+def _device(name: str) -> str:
+    """name, or ValueError when this machine has no such device: loading onto it would end in a
+    39-line traceback from deep inside torch."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"--device {name}: not a device; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"--device {name}: CUDA is not available here (no GPU, no driver, or a torch "
+                             f"built for the CPU); use --device cpu")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+                             f"numbered from 0")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {name}: MPS is not available here; use --device cpu")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"--device {name}: not supported; use cpu, cuda or cuda:N")
+    return name
+
+
 def _tagger(model_dir, device, batch_size):
     from core.predict import Tagger
 
     from core.model import is_model_folder
 
+    device = _device(device)
     if not is_model_folder(model_dir):
         raise ValueError(f"{model_dir}: not a model folder (no config.json); pass --model DIR")
     try:

@@ -1,9 +1,11 @@
 """`tag -o` and the edges of a run (issue 22, item 9): a FIFO or a device is written through, a
-symlink's target is written and the link kept."""
+symlink's target is written and the link kept; a CUDA device that is not there ends in one line."""
 from __future__ import annotations
 
 import os
 import stat
+
+import pytest
 
 from core.__main__ import main as cli
 
@@ -49,3 +51,15 @@ def test_a_dangling_symlink_gets_its_target_made(tiny_model, tmp_path):
     link.symlink_to(tmp_path / "new.tags")
     assert tag(tmp_path, tiny_model, link) == 0
     assert link.is_symlink() and tag_lines((tmp_path / "new.tags").read_text(encoding="utf-8")) == [5, 2]
+
+
+@pytest.mark.parametrize("device, says", [("cuda", "CUDA is not available"), ("cuda:0", "CUDA is not available"),
+                                          ("gpu", "not a device")])
+def test_a_device_that_is_not_there_is_one_line(tiny_model, tmp_path, capsys, monkeypatch, device, says):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # as on a machine without CUDA
+    assert tag(tmp_path, tiny_model, tmp_path / "out.tags", "--device", device) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: --device {device}: ") and says in err
+    assert not (tmp_path / "out.tags").exists()
