@@ -216,9 +216,11 @@ def show_job(db, job: dict) -> None:
     elif state == "finished":
         st.success(f"Finished: version {(job['params'] or {}).get('name', '?')} is listed below.")
     elif state == "failed":
-        st.error(f"Failed: {job.get('error')}. The log below says why; the active model is unchanged.")
+        st.error("Failed: the error and the log below say why; the active model is unchanged.")
     else:
-        st.warning(f"{state.capitalize()}: {job.get('error') or ''}")
+        st.warning(f"{state.capitalize()}.")
+    if state not in jobs.ACTIVE_STATES and state != "finished" and job.get("error"):
+        st.code(job["error"], language=None, wrap_lines=True)  # the job's words: text, never Markdown
     if state in launcher.RESUMABLE_STATES and login.is_admin(db):
         resume_button(db, job)
     columns = st.columns(4)

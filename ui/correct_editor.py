@@ -6,13 +6,14 @@ next document, a cleared note and the flash message all appear in that same run.
 """
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 import streamlit as st
 
 from storage import documents, drafts
 from storage.entity_types import known_labels
-from ui import annotator, login, shared, span_editor
+from ui import annotator, errors, login, shared, span_editor
 from ui.edit_state import EditState
 from ui.plain import md
 
@@ -60,10 +61,14 @@ def remember(db, who: str, doc_id: int, state: EditState) -> None:
     nothing once this tab's login has ended (the edits stay in the tab)."""
     if state.edits == state.drafted or not login.still_logged_in(db):
         return
-    if state.changed:
-        drafts.save_draft(db, doc_id, who, state.spans, state.base_revision)
-    else:
-        drafts.delete_draft(db, doc_id, who)
+    try:
+        if state.changed:
+            drafts.save_draft(db, doc_id, who, state.spans, state.base_revision)
+        else:
+            drafts.delete_draft(db, doc_id, who)
+    except sqlite3.DatabaseError as error:  # a full disk: the edits stay in this tab, tried again on the next
+        flash("warning", errors.report(error, "Draft not kept") + " Your edits are still here.")
+        return
     state.drafted = state.edits
 
 
@@ -119,8 +124,8 @@ def save(doc_id: int, spans=None, default_note=None, move_on: bool = True, base=
     who = annotator.current()  # the name this save records, read again with the login
     spans = state.spans if spans is None else spans
     note = (st.session_state.get(note_key(doc_id)) or "").strip() or default_note
-    doc = documents.get_document(db, doc_id)
     try:
+        doc = documents.get_document(db, doc_id)
         revision = documents.save_correction(db, doc_id, [list(s) for s in spans], who,
                                              model_version=doc.get("predicted_by"),
                                              base_revision=state.base_revision if base is None else base, note=note)
@@ -129,6 +134,9 @@ def save(doc_id: int, spans=None, default_note=None, move_on: bool = True, base=
         return
     except ValueError as error:
         flash("error", f"Not saved: {md(error)}")
+        return
+    except sqlite3.DatabaseError as error:  # a full disk, a damaged file: one line here, the trace in the log
+        flash("error", errors.report(error, "Not saved") + " Your edits are still here.")
         return
     state.reload(spans, revision)
     remember(db, who, doc_id, state)
@@ -147,8 +155,12 @@ def discard(doc_id: int) -> None:
     if not login.still_logged_in(db, "Not discarded"):
         return
     fresh = documents.get_document(db, doc_id)
+    try:
+        drafts.delete_draft(db, doc_id, who)
+    except sqlite3.DatabaseError as error:
+        flash("error", errors.report(error, "Not discarded"))
+        return
     st.session_state[work_key(doc_id)].reload(fresh["spans"], fresh["revision"])
-    drafts.delete_draft(db, doc_id, who)
     st.session_state.pop(conflict_key(doc_id), None)
 
 

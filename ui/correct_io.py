@@ -5,6 +5,7 @@ Streamlit drawing helpers for screens/correct.py (kept apart so the page reads a
 from __future__ import annotations
 
 import random
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import streamlit as st
 from core.corpora import read_pair
 from core.corpus_files import split_paths
 from storage import documents, files
-from ui import annotator, shared
+from ui import annotator, errors, shared
 from ui.plain import md
 
 CORPORA = {"msra": "MSRA test", "pd": "People's Daily test"}
@@ -53,6 +54,56 @@ def draw_from_corpus(db, version: dict, load_tagger) -> None:
     st.success(f"Added {len(ids)} sentences from {CORPORA[name]} to the queue.")
 
 
+def other_encoding(name: str, data: bytes) -> str | None:
+    """The one line refusing a file written in another encoding than UTF-8 (GBK, Big5...): none of its
+    lines with non-ASCII bytes reads as UTF-8. None otherwise: a UTF-8 file with a few bad lines is
+    imported, its bad lines refused by number."""
+    first = None
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            return None
+        except UnicodeDecodeError as error:
+            first = first or (number, line[error.start])
+    if first is None:
+        return None
+    return (f"Not imported: {md(name)} is not UTF-8 text (line {first[0]}, byte 0x{first[1]:02x}; GBK, perhaps). "
+            "Open it in an editor, save it as UTF-8 and upload it again.")
+
+
+def _refused(uploads) -> bool:
+    """Show the one-line refusal of the first upload in another encoding; whether there was one."""
+    for upload in uploads:
+        problem = other_encoding(upload.name, upload.getvalue())
+        if problem:
+            errors.log.warning("import of %r refused: not UTF-8", upload.name)
+            st.error(problem)
+            return True
+    return False
+
+
+def _imported(do_import, uploads: dict):
+    """do_import(paths) on the uploads written to a temporary folder, or None after one st.error line
+    (a file that cannot be read, a full disk, a damaged database) with the server's paths left out."""
+    with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
+        paths = {}
+        try:
+            for role, upload in uploads.items():  # a folder each: the same name may upload twice
+                (Path(folder) / role).mkdir()
+                paths[role] = _saved(upload, Path(folder) / role)
+            return do_import(paths)
+        except ValueError as error:  # core's message names the file by its temporary path
+            message = str(error)
+            for role, path in paths.items():
+                message = message.replace(str(path), uploads[role].name)
+            st.error(f"Not imported: {md(message.replace(folder, ''))}")
+        except (sqlite3.DatabaseError, OSError) as error:
+            errors.show(error, "Not imported")
+    return None
+
+
 def _saved(upload, folder: Path) -> Path:
     path = folder / Path(upload.name).name
     path.write_bytes(upload.getvalue())
@@ -85,14 +136,13 @@ def import_files(db) -> None:
             if chars_upload is None or tags_upload is None:
                 st.warning("Choose both files: the characters file and its _TAG file.")
                 return
-            with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
-                chars_dir, tags_dir = Path(folder, "chars"), Path(folder, "tags")  # same names may upload twice
-                chars_dir.mkdir()
-                tags_dir.mkdir()
-                result = files.import_pair(db, _saved(chars_upload, chars_dir), _saved(tags_upload, tags_dir),
-                                           source=f"import:{chars_upload.name}", reviewed=reviewed,
-                                           importer=annotator.current())
-            _show_import(result)
+            if _refused([chars_upload, tags_upload]):
+                return
+            result = _imported(lambda paths: files.import_pair(
+                db, paths["chars"], paths["tags"], source=f"import:{chars_upload.name}", reviewed=reviewed,
+                importer=annotator.current()), {"chars": chars_upload, "tags": tags_upload})
+            if result is not None:
+                _show_import(result)
     else:
         upload = st.file_uploader('JSON lines: {"text": ..., "spans": [[start, end, label], ...]}',
                                   type=["jsonl", "json", "txt"], key="correct_import_jsonl")
@@ -100,10 +150,13 @@ def import_files(db) -> None:
             if upload is None:
                 st.warning("Choose a .jsonl file first.")
                 return
-            with tempfile.TemporaryDirectory(prefix="ner-studio-") as folder:
-                result = files.import_jsonl(db, _saved(upload, Path(folder)), source=f"import:{upload.name}",
-                                            reviewed=reviewed, importer=annotator.current())
-            _show_import(result)
+            if _refused([upload]):
+                return
+            result = _imported(lambda paths: files.import_jsonl(
+                db, paths["file"], source=f"import:{upload.name}", reviewed=reviewed,
+                importer=annotator.current()), {"file": upload})
+            if result is not None:
+                _show_import(result)
 
 
 def export_corrected(db) -> None:
