@@ -5,15 +5,25 @@ serves one local user (ui/login.py). Add accounts from the command line:
     python -m storage.accounts add NAME --role admin   # password prompted, or one line on stdin
     python -m storage.accounts list | remove NAME | unlock NAME
 
-After MAX_FAILURES wrong passwords for a name within LOCKOUT_S, that name is refused until the
-oldest of them is LOCKOUT_S old (unknown names alike, so a lockout reveals nothing); a right
-password, a new password (add --replace) or `unlock` clears the count. A new password or a
-removed account also ends the account's logins kept across reloads (storage/login_sessions.py).
+Failed logins are throttled per client (its address) and per name, so that a stranger's guesses slow
+the stranger and never keep an account's owner out (issue 22: 20 guesses an hour kept the admin out
+all day). Within LOCKOUT_S:
+- a client with MAX_CLIENT_FAILURES failures, whatever the names, waits (one password tried
+  across many names);
+- a name with MAX_FAILURES failures, from anyone, is guarded: a client that failed on it waits,
+  a client that has not still gets its try, so the owner logs in from their own machine.
+Unknown names count alike, so a wait reveals nothing. A right password forgives that client's
+failures on that name only (an account of one's own buys no more guesses at others); `unlock`, or a
+new password (add --replace), forgets all of a name's. A new password or a removed account also ends
+the account's logins kept across reloads (storage/login_sessions.py).
+What remains: clients behind one address (a NAT, a reverse proxy, everyone on this machine) count
+as one, and many addresses get a guess each at a guarded name.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import math
 import os
 import sys
@@ -29,7 +39,8 @@ from storage.db import connect, now, one, write_transaction
 
 ROLES = ("annotator", "admin")  # annotators tag and correct; admins also train, promote, choose folders
 MIN_PASSWORD = 8
-MAX_FAILURES = 5  # wrong passwords for one name within LOCKOUT_S before it is locked
+MAX_FAILURES = 5  # wrong passwords for one name within LOCKOUT_S before it is guarded
+MAX_CLIENT_FAILURES = 10  # wrong passwords from one client, any names, within LOCKOUT_S before it waits
 LOCKOUT_S = 15 * 60
 _HASHER = PasswordHasher()  # argon2id with the library's defaults (RFC 9106's low-memory choice)
 # Unknown names are checked against this hash too, so the answer takes as long as for a real name.
@@ -76,49 +87,89 @@ def remove_account(db: sqlite_utils.Database, name: str) -> bool:
 
 
 class LockedOut(ValueError):
-    """Too many wrong passwords for this name lately; the message says how long to wait."""
+    """Too many wrong passwords lately from this client, or for this name from this client; the
+    message says how long to wait."""
 
 
-def locked_for(db: sqlite_utils.Database, name: str, at: float | None = None) -> float:
-    """Seconds until the name may try again (0: it may now)."""
+def client_key(address: str | None) -> str:
+    """Whom failures are counted against: the address, an IPv6 one by its /64 (one machine is
+    usually given a whole /64, so it could otherwise take a new address per guess); '' for this
+    machine (Streamlit gives no address for a loopback connection) or none known."""
+    if not address or not isinstance(address, str):
+        return ""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return address[:64]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
+def locked_for(db: sqlite_utils.Database, name: str, client: str | None = None, at: float | None = None) -> float:
+    """Seconds until this client may try this name (0: it may now)."""
     at = time.time() if at is None else at
-    recent = [row["at"] for row in db.query(
+    name, key, since = (name or "").strip(), client_key(client), at - LOCKOUT_S
+    waits = [0.0]
+    by_client = [row["at"] for row in db.query(
+        "SELECT at FROM login_failures WHERE client = ? AND at > ? ORDER BY at DESC LIMIT ?",
+        [key, since, MAX_CLIENT_FAILURES])]
+    if len(by_client) >= MAX_CLIENT_FAILURES:
+        waits.append(by_client[-1] + LOCKOUT_S - at)
+    by_name = [row["at"] for row in db.query(
         "SELECT at FROM login_failures WHERE name = ? AND at > ? ORDER BY at DESC LIMIT ?",
-        [(name or "").strip(), at - LOCKOUT_S, MAX_FAILURES])]
-    return max(0.0, recent[-1] + LOCKOUT_S - at) if len(recent) >= MAX_FAILURES else 0.0
+        [name, since, MAX_FAILURES])]
+    if len(by_name) >= MAX_FAILURES:
+        mine = one(db, "SELECT MAX(at) AS at FROM login_failures WHERE name = ? AND client = ? AND at > ?",
+                   [name, key, since])["at"]
+        if mine is not None:  # this client failed on the guarded name: it waits until either wears off
+            waits.append(min(by_name[-1], mine) + LOCKOUT_S - at)
+    return max(waits)
 
 
-def clear_failures(db: sqlite_utils.Database, name: str) -> None:
+def clear_failures(db: sqlite_utils.Database, name: str, client: str | None = None) -> None:
+    """Forget a name's failures (an admin's unlock); with a client, only that client's."""
     with write_transaction(db):
-        db.execute("DELETE FROM login_failures WHERE name = ?", [(name or "").strip()])
+        if client is None:
+            db.execute("DELETE FROM login_failures WHERE name = ?", [(name or "").strip()])
+        else:
+            db.execute("DELETE FROM login_failures WHERE name = ? AND client = ?",
+                       [(name or "").strip(), client_key(client)])
 
 
-def _record_failure(db: sqlite_utils.Database, name: str) -> None:
+def clear_client(db: sqlite_utils.Database, client: str) -> None:
+    """Forget every failure from one client (an admin's unlock --client)."""
+    with write_transaction(db):
+        db.execute("DELETE FROM login_failures WHERE client = ?", [client_key(client)])
+
+
+def _record_failure(db: sqlite_utils.Database, name: str, client: str | None) -> None:
     at = time.time()
     with write_transaction(db):
-        db.execute("INSERT INTO login_failures (name, at) VALUES (?, ?)", [name, at])
+        db.execute("INSERT INTO login_failures (name, client, at) VALUES (?, ?, ?)", [name, client_key(client), at])
         db.execute("DELETE FROM login_failures WHERE at < ?", [at - LOCKOUT_S])  # keeps the table small
 
 
-def authenticate(db: sqlite_utils.Database, name: str, password: str) -> dict | None:
+def authenticate(db: sqlite_utils.Database, name: str, password: str, client: str | None = None) -> dict | None:
     """The account ({"name", "role"}) when the password is right, else None (unknown name or wrong
-    password alike); LockedOut while the name has too many recent failures, right password or not.
-    A hash made with older cost settings is upgraded on the way."""
+    password alike); LockedOut while this client must wait (see the module's docstring), right
+    password or not. `client` is the visitor's address (None: this machine). A hash made with older
+    cost settings is upgraded on the way."""
     name = (name or "").strip()
-    wait = locked_for(db, name)
+    wait = locked_for(db, name, client)
     if wait > 0:
-        raise LockedOut(f"too many failed logins for this name: try again in {math.ceil(wait / 60)} minute(s), "
+        raise LockedOut(f"too many failed logins lately: try again in {math.ceil(wait / 60)} minute(s), "
                         "or ask an admin to run `python -m storage.accounts unlock NAME`")
     row = one(db, "SELECT name, role, password_hash FROM accounts WHERE name = ?", [name])
     try:
         _HASHER.verify(row["password_hash"] if row else _UNKNOWN, password or "")
     except (VerificationError, InvalidHashError):
-        _record_failure(db, name)
+        _record_failure(db, name, client)
         return None
     if row is None:
-        _record_failure(db, name)
+        _record_failure(db, name, client)
         return None
-    clear_failures(db, name)
+    clear_failures(db, name, client)
     if _HASHER.check_needs_rehash(row["password_hash"]):
         with write_transaction(db):
             db["accounts"].update(row["name"], {"password_hash": _HASHER.hash(password)})
@@ -149,6 +200,8 @@ def main(argv=None) -> int:
     remove.add_argument("name")
     unlock = commands.add_parser("unlock", help="forget a name's failed logins (ends a lockout)")
     unlock.add_argument("name")
+    unlock.add_argument("--client", metavar="ADDRESS",
+                        help="also forget every failed login from this address (one that tried many names)")
     args = parser.parse_args(argv)
     db = connect(args.db)
     try:
@@ -160,7 +213,9 @@ def main(argv=None) -> int:
                 print(f"{account['name']}\t{account['role']}\t{account['created_at']}")
         elif args.command == "unlock":
             clear_failures(db, args.name)
-            print(f"{args.name}: unlocked")
+            if args.client:
+                clear_client(db, args.client)
+            print(f"{args.name}: unlocked" + (f", and {args.client}" if args.client else ""))
         elif not remove_account(db, args.name):
             raise ValueError(f"no account named {args.name!r}")
     except ValueError as error:

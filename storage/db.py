@@ -170,6 +170,15 @@ def m007_login_sessions(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS login_sessions_name ON login_sessions (name)")
 
 
+@MIGRATIONS()
+def m008_login_failures_client(db: sqlite_utils.Database) -> None:
+    """Failed logins also by client (storage/accounts.py): a stranger's failures then slow that stranger,
+    not the account's owner. Older rows get the client '' (the local one) and wear off as before."""
+    if "client" not in db["login_failures"].columns_dict:  # the step may have run before its record was lost
+        db.execute("ALTER TABLE login_failures ADD COLUMN client TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX IF NOT EXISTS login_failures_client ON login_failures (client, at)")
+
+
 def connect(path) -> sqlite_utils.Database:
     """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
 

@@ -1,13 +1,42 @@
-"""storage/accounts.py on a fresh in-memory database: argon2id hashes, never the password."""
+"""storage/accounts.py on a fresh SQLite file: argon2id hashes, never the password; failed logins
+throttled per client and per name, without letting a stranger keep a known account out."""
+import types
+
 import pytest
+from argon2 import PasswordHasher
 
 from storage import accounts
 from storage.db import connect
 
+PASSWORD = "correct horse battery"
+STRANGER, ADMIN = "203.0.113.7", "198.51.100.2"  # documentation addresses (RFC 5737)
+
 
 @pytest.fixture
-def db():
-    return connect(":memory:")
+def db(tmp_path):
+    database = connect(tmp_path / "studio.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """accounts' time, moved by hand; and cheap hashes, so a simulated day of logins takes seconds."""
+    fake = types.SimpleNamespace(now=1_700_000_000.0)
+    fake.time = lambda: fake.now
+    monkeypatch.setattr(accounts, "time", fake)
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(accounts, "_HASHER", cheap)
+    monkeypatch.setattr(accounts, "_UNKNOWN", cheap.hash("an account that does not exist"))
+    return fake
+
+
+def attempt(db, name, password, client) -> str:
+    """"ok", "wrong" or "locked"."""
+    try:
+        return "ok" if accounts.authenticate(db, name, password, client=client) else "wrong"
+    except accounts.LockedOut:
+        return "locked"
 
 
 def test_the_password_is_stored_only_as_an_argon2id_hash(db):
@@ -71,3 +100,77 @@ def test_unknown_names_lock_out_alike_and_a_success_clears_the_count(db):
         accounts.authenticate(db, "ann", "a guess at it")
     accounts.add_account(db, "ann", "a new long password", "annotator", replace=True)  # a new password starts afresh
     assert accounts.authenticate(db, "ann", "a new long password") is not None
+
+
+def test_a_stranger_guessing_all_day_does_not_keep_the_admin_out(db, clock):
+    # Issue 22: 20 wrong passwords an hour for a day kept the admin out (206 of 206 right ones refused).
+    accounts.add_account(db, "root", PASSWORD, "admin")
+    start, answers, guesses = clock.now, {"ok": 0, "wrong": 0, "locked": 0}, 0
+    for minute in range(24 * 60):
+        clock.now = start + minute * 60
+        if minute % 3 == 0:  # 20 an hour, 480 in the day
+            guesses += attempt(db, "root", "a guess at it", STRANGER) == "wrong"
+        if minute % 7 == 0:  # the admin, 206 times
+            answers[attempt(db, "root", PASSWORD, ADMIN)] += 1
+    assert answers == {"ok": 206, "wrong": 0, "locked": 0}
+    # The stranger still gets no more than MAX_FAILURES guesses at the name in any LOCKOUT_S.
+    assert guesses <= accounts.MAX_FAILURES * (24 * 60 * 60 // accounts.LOCKOUT_S + 1)
+    assert attempt(db, "root", PASSWORD, STRANGER) == "locked"  # the right password too, from that client
+
+
+def test_a_client_that_failed_on_a_guarded_name_waits_one_that_has_not_may_try(db, clock):
+    accounts.add_account(db, "ann", PASSWORD, "annotator")
+    for _ in range(accounts.MAX_FAILURES):
+        assert attempt(db, "ann", "a guess at it", STRANGER) == "wrong"
+    assert attempt(db, "ann", PASSWORD, STRANGER) == "locked"
+    assert attempt(db, "ann", "a typo", ADMIN) == "wrong"  # a client that has not failed gets a try
+    assert attempt(db, "ann", PASSWORD, ADMIN) == "locked"  # and, having failed, waits too
+    assert attempt(db, "ann", PASSWORD, "192.0.2.1") == "ok"
+    clock.now += accounts.LOCKOUT_S + 1
+    assert attempt(db, "ann", PASSWORD, STRANGER) == "ok"  # it wears off
+
+
+def test_one_password_across_many_names_is_slowed_per_client(db, clock):
+    # Issue 22: one password tried across 42 names was never slowed.
+    accounts.add_account(db, "ann", PASSWORD, "annotator")
+    answers = [attempt(db, f"user{i}", "Summer2024!", STRANGER) for i in range(42)]
+    assert answers.count("wrong") == accounts.MAX_CLIENT_FAILURES and set(answers) == {"wrong", "locked"}
+    assert attempt(db, "ann", PASSWORD, STRANGER) == "locked"  # every name, from that client
+    assert attempt(db, "ann", PASSWORD, ADMIN) == "ok"  # another client is not slowed
+    # An account of the stranger's own buys no more guesses: a success forgives only its own name.
+    accounts.add_account(db, "eve", PASSWORD, "annotator")
+    clock.now += accounts.LOCKOUT_S + 1
+    answers = []
+    for i in range(20):
+        answers += [attempt(db, "eve", PASSWORD, STRANGER), attempt(db, f"other{i}", "Summer2024!", STRANGER)]
+    assert answers[1::2].count("wrong") == accounts.MAX_CLIENT_FAILURES
+
+
+def test_ipv6_clients_count_per_64_bit_prefix(db, clock):
+    for i in range(accounts.MAX_CLIENT_FAILURES):
+        attempt(db, f"user{i}", "Summer2024!", f"2001:db8:1:2::{i + 1:x}")
+    assert attempt(db, "another", "Summer2024!", "2001:db8:1:2:ffff::1") == "locked"
+    assert attempt(db, "another", "Summer2024!", "2001:db8:1:3::1") == "wrong"
+
+
+def test_an_existing_database_keeps_its_failures_through_the_migration(tmp_path, clock):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    db = connect(path)
+    accounts.add_account(db, "ann", PASSWORD, "annotator")
+    db.close()
+    old = sqlite3.connect(path)  # as the previous version left it: failures by name only
+    old.executescript("""DROP TABLE login_failures;
+        CREATE TABLE login_failures (name TEXT NOT NULL, at REAL NOT NULL);
+        CREATE INDEX login_failures_name ON login_failures (name, at);
+        DELETE FROM _sqlite_migrations WHERE name = 'm008_login_failures_client';""")
+    old.executemany("INSERT INTO login_failures VALUES ('ann', ?)", [(clock.now - 60,)] * accounts.MAX_FAILURES)
+    old.commit()
+    old.close()
+    db = connect(path)
+    assert attempt(db, "ann", "a typo", ADMIN) == "wrong"  # the old failures still guard the name
+    assert attempt(db, "ann", PASSWORD, ADMIN) == "locked"
+    assert accounts.main(["--db", str(path), "unlock", "ann"]) == 0
+    assert attempt(db, "ann", PASSWORD, ADMIN) == "ok"
+    db.close()

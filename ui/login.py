@@ -64,6 +64,13 @@ def _cookie_token() -> str | None:
     return token if isinstance(token, str) else None  # AppTest, with no browser, answers with a stand-in object
 
 
+def _client_address() -> str | None:
+    """The TCP peer's address, whom failed logins slow (Streamlit reads no X-Forwarded-For, so a
+    visitor cannot choose it); None on this machine."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # AppTest answers with a stand-in object
+
+
 def is_admin(db) -> bool:
     user = current(db)
     return user is not None and user["role"] == "admin"
@@ -113,7 +120,7 @@ def login_page() -> None:
         password = st.text_input("Password", type="password", key="login_password")
         if st.form_submit_button("Log in", type="primary"):
             try:
-                account = accounts.authenticate(get_db(), name, password)
+                account = accounts.authenticate(get_db(), name, password, client=_client_address())
             except accounts.LockedOut as locked:
                 st.error(f"Not logged in: {locked}.")
                 return
