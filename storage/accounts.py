@@ -39,6 +39,7 @@ from storage.db import connect, now, one, write_transaction
 
 ROLES = ("annotator", "admin")  # annotators tag and correct; admins also train, promote, choose folders
 MIN_PASSWORD = 8
+MAX_NAME = 64  # characters; a longer name is refused at once and cut before a failure is written
 MAX_FAILURES = 5  # wrong passwords for one name within LOCKOUT_S before it is guarded
 MAX_CLIENT_FAILURES = 10  # wrong passwords from one client, any names, within LOCKOUT_S before it waits
 LOCKOUT_S = 15 * 60
@@ -63,8 +64,8 @@ def list_accounts(db: sqlite_utils.Database) -> list[dict]:
 def add_account(db: sqlite_utils.Database, name: str, password: str, role: str, replace: bool = False) -> None:
     """Create an account (replace=True: set a new password and role for an existing one)."""
     name = (name or "").strip()
-    if not name or len(name) > 64 or any(not ch.isprintable() for ch in name):
-        raise ValueError(f"account name {name!r}: 1 to 64 printable characters")
+    if not name or len(name) > MAX_NAME or any(not ch.isprintable() for ch in name):
+        raise ValueError(f"account name {name[:MAX_NAME]!r}: 1 to {MAX_NAME} printable characters")
     if role not in ROLES:
         raise ValueError(f"role {role!r}: one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
@@ -155,11 +156,15 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str, client: st
     password alike); LockedOut while this client must wait (see the module's docstring), right
     password or not. `client` is the visitor's address (None: this machine). A hash made with older
     cost settings is upgraded on the way."""
-    name = (name or "").strip()
+    typed = (name or "").strip()
+    name = typed[:MAX_NAME]  # before anything is looked up or written (a megabyte name made megabyte rows)
     wait = locked_for(db, name, client)
     if wait > 0:
         raise LockedOut(f"too many failed logins lately: try again in {math.ceil(wait / 60)} minute(s), "
                         "or ask an admin to run `python -m storage.accounts unlock NAME`")
+    if len(typed) > MAX_NAME:  # no account has such a name, so no hash to check; a failure all the same
+        _record_failure(db, name, client)
+        return None
     row = one(db, "SELECT name, role, password_hash FROM accounts WHERE name = ?", [name])
     try:
         _HASHER.verify(row["password_hash"] if row else _UNKNOWN, password or "")

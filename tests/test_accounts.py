@@ -174,3 +174,13 @@ def test_an_existing_database_keeps_its_failures_through_the_migration(tmp_path,
     assert accounts.main(["--db", str(path), "unlock", "ann"]) == 0
     assert attempt(db, "ann", PASSWORD, ADMIN) == "ok"
     db.close()
+
+
+def test_a_long_name_is_cut_before_any_row_is_written(db, clock, tmp_path):
+    # Issue 22: 20 failures with 1,000,000-character names stored 21.1 MB.
+    accounts.add_account(db, "a" * 64, PASSWORD, "annotator")
+    for i in range(20):
+        assert attempt(db, "a" * 64 + str(i) * 1_000_000, PASSWORD, f"192.0.2.{i}") == "wrong"  # never that account
+    assert max(row["n"] for row in db.query("SELECT length(name) AS n FROM login_failures")) <= accounts.MAX_NAME
+    assert sum(path.stat().st_size for path in tmp_path.glob("studio.db*")) < 1_000_000
+    assert attempt(db, "a" * 64, PASSWORD, "192.0.2.99") == "ok"

@@ -116,7 +116,7 @@ def login_page() -> None:
                  "listen on 127.0.0.1 only (.streamlit/config.toml).")
         return
     with st.form("login_form"):
-        name = st.text_input("Name", key="login_name")
+        name = st.text_input("Name", key="login_name", max_chars=accounts.MAX_NAME)
         password = st.text_input("Password", type="password", key="login_password")
         if st.form_submit_button("Log in", type="primary"):
             try:
