@@ -22,11 +22,13 @@ as one, and many addresses get a guess each at a guarded name.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import ipaddress
 import math
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +46,11 @@ MAX_FAILURES = 5  # wrong passwords for one name within LOCKOUT_S before it is g
 MAX_CLIENT_FAILURES = 10  # wrong passwords from one client, any names, within LOCKOUT_S before it waits
 LOCKOUT_S = 15 * 60
 _HASHER = PasswordHasher()  # argon2id with the library's defaults (RFC 9106's low-memory choice)
+# Each hash takes 64 MiB and up to 4 threads: 32 logins at once took 2 GB. So at most MAX_HASHES run
+# at once in this process; a login waits up to HASH_WAIT_S for a turn, then hears Busy.
+MAX_HASHES = 4
+HASH_WAIT_S = 10.0
+_HASHES = threading.BoundedSemaphore(MAX_HASHES)
 # Unknown names are checked against this hash too, so the answer takes as long as for a real name.
 _UNKNOWN = _HASHER.hash("an account that does not exist")
 
@@ -70,10 +77,12 @@ def add_account(db: sqlite_utils.Database, name: str, password: str, role: str, 
         raise ValueError(f"role {role!r}: one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+    with _hash_turn():
+        password_hash = _HASHER.hash(password)
     with write_transaction(db):
         if get_account(db, name) is not None and not replace:
             raise ValueError(f"an account named {name!r} exists already")
-        db["accounts"].upsert({"name": name, "role": role, "password_hash": _HASHER.hash(password),
+        db["accounts"].upsert({"name": name, "role": role, "password_hash": password_hash,
                                "created_at": now()}, pk="name")
         db.execute("DELETE FROM login_failures WHERE name = ?", [name])  # a new password starts afresh
         login_sessions.close_all(db, name)  # and logs out every browser of the old one
@@ -90,6 +99,20 @@ def remove_account(db: sqlite_utils.Database, name: str) -> bool:
 class LockedOut(ValueError):
     """Too many wrong passwords lately from this client, or for this name from this client; the
     message says how long to wait."""
+
+
+class Busy(RuntimeError):
+    """Too many logins being checked at once: try again in a moment (nothing was counted)."""
+
+
+@contextlib.contextmanager
+def _hash_turn():
+    if not _HASHES.acquire(timeout=HASH_WAIT_S):
+        raise Busy("the server is checking many logins at once: try again in a moment")
+    try:
+        yield
+    finally:
+        _HASHES.release()
 
 
 def client_key(address: str | None) -> str:
@@ -155,7 +178,14 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str, client: st
     """The account ({"name", "role"}) when the password is right, else None (unknown name or wrong
     password alike); LockedOut while this client must wait (see the module's docstring), right
     password or not. `client` is the visitor's address (None: this machine). A hash made with older
-    cost settings is upgraded on the way."""
+    cost settings is upgraded on the way. Busy when no hash could start within HASH_WAIT_S."""
+    # The whole check takes a turn, the throttle's count included: a burst from one client then
+    # meets its own failures, rather than all passing the count before any is written.
+    with _hash_turn():
+        return _authenticate(db, name, password, client)
+
+
+def _authenticate(db: sqlite_utils.Database, name: str, password: str, client: str | None) -> dict | None:
     typed = (name or "").strip()
     name = typed[:MAX_NAME]  # before anything is looked up or written (a megabyte name made megabyte rows)
     wait = locked_for(db, name, client)

@@ -184,3 +184,69 @@ def test_a_long_name_is_cut_before_any_row_is_written(db, clock, tmp_path):
     assert max(row["n"] for row in db.query("SELECT length(name) AS n FROM login_failures")) <= accounts.MAX_NAME
     assert sum(path.stat().st_size for path in tmp_path.glob("studio.db*")) < 1_000_000
     assert attempt(db, "a" * 64, PASSWORD, "192.0.2.99") == "ok"
+
+
+class CountingHasher:
+    """The cheap hasher, counting how many verifications run at once."""
+
+    def __init__(self, hasher):
+        import threading
+
+        self.hasher, self.lock, self.running, self.peak = hasher, threading.Lock(), 0, 0
+
+    def verify(self, hashed, password):
+        import time
+
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            time.sleep(0.05)  # as long as a real one, so that calls overlap
+            return self.hasher.verify(hashed, password)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+    def __getattr__(self, name):
+        return getattr(self.hasher, name)
+
+
+def logins_at_once(path, count, name, password, client_of):
+    """count logins in threads, each with its own connection, as each browser session has its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one_login(i):
+        database = connect(path)
+        try:
+            return attempt(database, name, password, client_of(i))
+        finally:
+            database.close()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one_login, range(count)))
+
+
+def test_argon2_runs_a_few_at_a_time_whatever_the_number_of_logins(db, clock, monkeypatch, tmp_path):
+    # Issue 22: 32 logins at once ran 32 argon2 hashes in parallel, 2,089 MB.
+    accounts.add_account(db, "ann", PASSWORD, "annotator")
+    counting = CountingHasher(accounts._HASHER)
+    monkeypatch.setattr(accounts, "_HASHER", counting)
+    assert logins_at_once(tmp_path / "studio.db", 32, "ann", PASSWORD, lambda i: f"192.0.2.{i}") == ["ok"] * 32
+    assert 1 < counting.peak <= 4 and counting.peak <= accounts.MAX_HASHES
+    # One client's burst cannot slip many guesses past the throttle while the hashes run.
+    answers = logins_at_once(tmp_path / "studio.db", 32, "ann", "a guess at it", lambda i: STRANGER)
+    assert answers.count("wrong") < accounts.MAX_FAILURES + accounts.MAX_HASHES
+
+
+def test_a_login_waits_a_bounded_time_for_a_hash_then_hears_busy(db, clock, monkeypatch):
+    accounts.add_account(db, "ann", PASSWORD, "annotator")
+    monkeypatch.setattr(accounts, "HASH_WAIT_S", 0.2)
+    taken = [accounts._HASHES.acquire(timeout=1) for _ in range(accounts.MAX_HASHES)]
+    try:
+        with pytest.raises(accounts.Busy, match="try again"):
+            accounts.authenticate(db, "ann", PASSWORD, client=ADMIN)
+    finally:
+        for _ in taken:
+            accounts._HASHES.release()
+    assert next(db.query("SELECT count(*) AS n FROM login_failures"))["n"] == 0  # busy is no failure
+    assert attempt(db, "ann", PASSWORD, ADMIN) == "ok"

@@ -132,3 +132,18 @@ def test_a_login_sets_a_session_cookie_and_a_logout_anywhere_ends_it(team):
     accounts.add_account(team["connection"], "ann", "another password", "annotator", replace=True)
     assert not login_sessions.is_open(team["connection"], third_token)
     assert [t.key for t in third.run().text_input] == ["login_name", "login_password"]  # a new password logs out
+
+
+def test_a_login_with_every_hash_taken_hears_busy_not_a_traceback(team, monkeypatch):
+    from storage import accounts
+
+    monkeypatch.setattr(accounts, "HASH_WAIT_S", 0.2)
+    taken = [accounts._HASHES.acquire(timeout=1) for _ in range(accounts.MAX_HASHES)]
+    try:
+        at = log_in("ann")
+    finally:
+        for _ in taken:
+            accounts._HASHES.release()
+    assert [e.value for e in at.error] == ["Not logged in: the server is checking many logins at once: "
+                                           "try again in a moment."]
+    assert "Logged in as" in shown_text(log_in("ann"))  # nothing was counted against ann

@@ -121,8 +121,8 @@ def login_page() -> None:
         if st.form_submit_button("Log in", type="primary"):
             try:
                 account = accounts.authenticate(get_db(), name, password, client=_client_address())
-            except accounts.LockedOut as locked:
-                st.error(f"Not logged in: {locked}.")
+            except (accounts.LockedOut, accounts.Busy) as refused:
+                st.error(f"Not logged in: {refused}.")
                 return
             if account is None:
                 st.error("Wrong name or password.")  # the same words for an unknown name
