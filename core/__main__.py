@@ -54,13 +54,19 @@ def _progress_bar(total: int | None, quiet: bool, unit: str = "char"):
 
 
 def cmd_tag(args) -> int:
+    from core.atomic import is_stream
     from core.stream import input_file, output_file, tag_file
 
     source = input_file(args.input)
     output = output_file(args.output, [source])  # before the model loads: a bad -o costs nothing
-    tagger = _tagger(args.model, args.device, args.batch_size)
-    with _progress_bar(source.stat().st_size, args.quiet, unit="B") as bar:  # bytes: known without a pass
-        counts = tag_file(tagger, source, output, tokens=not args.text, progress=bar.update)
+    try:
+        tagger = _tagger(args.model, args.device, args.batch_size)
+        with _progress_bar(source.stat().st_size, args.quiet, unit="B") as bar:  # bytes: known without a pass
+            counts = tag_file(tagger, source, output, tokens=not args.text, progress=bar.update)
+    except KeyboardInterrupt:  # Ctrl-C: the hidden file is gone and an old output stands (core/atomic.py)
+        where = f"{output} holds the tags written so far" if is_stream(output) else "no output written"
+        print(f"interrupted; {where}", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports it
     if not args.quiet:
         print(f"{counts['lines']} lines, {counts['characters']} characters, {counts['entities']} entities "
               f"-> {output}", file=sys.stderr)

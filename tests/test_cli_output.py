@@ -1,5 +1,6 @@
 """`tag -o` and the edges of a run (issue 22, item 9): a FIFO or a device is written through, a
-symlink's target is written and the link kept; a CUDA device that is not there ends in one line."""
+symlink's target is written and the link kept; a CUDA device that is not there and Ctrl-C end
+in one line."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,7 @@ import stat
 
 import pytest
 
+import core.__main__ as cli_module
 from core.__main__ import main as cli
 
 TEXT = "张三在北京\n李四\n"
@@ -63,3 +65,20 @@ def test_a_device_that_is_not_there_is_one_line(tiny_model, tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: --device {device}: ") and says in err
     assert not (tmp_path / "out.tags").exists()
+
+
+class Interrupted:
+    """A tagger interrupted (Ctrl-C) while it tags."""
+    max_chunk = 510
+
+    def tag_texts(self, texts, progress=None):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_is_one_line_exit_130_and_the_old_output_stands(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli_module, "_tagger", lambda *args: Interrupted())
+    (tmp_path / "out.tags").write_text("old\n")
+    assert tag(tmp_path, "unused", tmp_path / "out.tags") == 130
+    assert capsys.readouterr().err == "interrupted; no output written\n"
+    assert (tmp_path / "out.tags").read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.tags"]
