@@ -1,6 +1,6 @@
 """`tag -o` and the edges of a run (issue 22, item 9): a FIFO or a device is written through, a
 symlink's target is written and the link kept; a CUDA device that is not there and Ctrl-C end
-in one line."""
+in one line; `check` reads both files a line at a time."""
 from __future__ import annotations
 
 import os
@@ -82,3 +82,27 @@ def test_ctrl_c_is_one_line_exit_130_and_the_old_output_stands(tmp_path, capsys,
     assert capsys.readouterr().err == "interrupted; no output written\n"
     assert (tmp_path / "out.tags").read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.tags"]
+
+
+def test_check_reads_both_files_a_line_at_a_time(tmp_path, capsys, monkeypatch):
+    """Lines appended while check runs are checked too: it reads as it goes, never a whole file first."""
+    chars, tags = tmp_path / "c.txt", tmp_path / "t.txt"
+    chars.write_text("北 京\n" * 200_000, encoding="utf-8")  # 1.6 MB: far past any read buffer
+    tags.write_text("B_LOC I_LOC\n" * 200_000, encoding="utf-8")
+    from core import corpora
+
+    real = corpora.pair_lines
+
+    def appending(chars_path, tags_path, known_tags=None):
+        for n, item in enumerate(real(chars_path, tags_path, known_tags)):
+            if n == 0:  # after the first line is read, both files grow by one bad line
+                with open(chars, "a", encoding="utf-8") as file:
+                    file.write("上 海\n")
+                with open(tags, "a", encoding="utf-8") as file:
+                    file.write("B_LOC\n")
+            yield item
+
+    monkeypatch.setattr(corpora, "pair_lines", appending)
+    assert cli(["check", str(chars), str(tags)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines() == [f"{chars} / {tags}: line 200001: 2 characters, 1 tags"]
