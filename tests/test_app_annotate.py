@@ -138,3 +138,36 @@ def test_a_document_without_edits_follows_a_save_made_elsewhere(db):
     add_span(at, doc_id, "张三", "PER")
     save(at, doc_id)
     assert [h["annotator"] for h in documents.history(db, doc_id)] == ["bob", "ada"]  # no conflict: nothing stale
+
+
+def test_a_reload_reopens_the_document_that_was_open_and_offers_its_draft_at_once(db):
+    """Issue 22: a reload mid-edit opened the least confident document instead, and the draft was
+    offered only once the annotator found the right one again. The address keeps the open document."""
+    first = documents.add_document(db, "张三在上海工作", "test", [], "default", 0.1)
+    second = documents.add_document(db, "王五去了广州", "test", [], "default", 0.2)
+    at = open_correct()
+    at.selectbox(key="correct_doc").set_value(second)
+    run(at)
+    assert at.query_params["doc"] == str(second)
+    add_span(at, second, "广州", "LOC")
+
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in at.query_params.items():  # the same address, a new session
+        reloaded.query_params[key] = value
+    reloaded.run()
+    reloaded.switch_page("screens/correct.py")
+    run(reloaded)
+    assert reloaded.selectbox(key="correct_doc").value == second
+    assert any("You left unsaved edits here" in m.value for m in reloaded.markdown)
+    assert first != second
+
+
+def test_an_address_naming_a_document_that_is_gone_opens_the_queue_as_usual(db):
+    first = documents.add_document(db, "张三在上海工作", "test", [], "default", 0.1)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["annotator"], at.query_params["doc"] = "ada", "999"
+    at.run()
+    at.switch_page("screens/correct.py")
+    run(at)
+    assert at.selectbox(key="correct_doc").value == first
+    assert at.query_params["doc"] == str(first)

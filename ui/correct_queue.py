@@ -15,6 +15,7 @@ ORDERS = {"confidence": "least confident first",
           "newest": "newest first", "oldest": "oldest first"}
 STATUS_FILTERS = {"to review": "to review", "all": "all", "new": "model's predictions to review",
                   "imported": "imported suggestions to review", "corrected": "corrected"}
+DOC_PARAM = "doc"  # the open document's id in the page's address (?doc=12), beside ?annotator=
 
 
 def progress(db) -> None:
@@ -72,6 +73,7 @@ def choose(db) -> list[dict]:
                                    help="Lists only the documents whose text contains these characters.")
     rows = documents.queue(db, order=order, status=None if status == "all" else status, limit=1000,
                            search=search.strip())
+    _reopen_from_address()
     current = st.session_state.get("correct_doc")
     if current is not None and current not in [row["id"] for row in rows] and not search.strip():
         try:  # just saved at the end of the list: keep it open until the annotator moves on
@@ -80,6 +82,18 @@ def choose(db) -> list[dict]:
             pass
     st.session_state[QUEUE_IDS] = [row["id"] for row in rows]
     return rows
+
+
+def _reopen_from_address() -> None:
+    """A new session (a reload, a restored tab) opens the document the address names, so that the
+    annotator is back where they were and its draft is offered at once; a document that is gone
+    leaves the queue's first open instead."""
+    if "correct_doc" in st.session_state:
+        return
+    try:
+        st.session_state["correct_doc"] = int(st.query_params.get(DOC_PARAM, ""))
+    except ValueError:
+        pass
 
 
 def picker(rows: list[dict]) -> int:
@@ -103,4 +117,6 @@ def picker(rows: list[dict]) -> int:
     doc_id = pick.selectbox("Document", ids, format_func=labels.get, key="correct_doc")
     back.button("Previous", key="correct_prev", on_click=step, args=(-1,), shortcut="Alt+Up", width="stretch")
     forward.button("Next", key="correct_next", on_click=step, args=(1,), shortcut="Alt+Down", width="stretch")
+    if st.query_params.get(DOC_PARAM) != str(doc_id):
+        st.query_params[DOC_PARAM] = str(doc_id)
     return doc_id
