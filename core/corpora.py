@@ -232,11 +232,13 @@ def write_tags(tag_lines, path) -> None:
 
 # ---- CoNLL: char TAB tag, blank line between sentences ------------------------------------
 def read_conll(path) -> list[Sentence]:
+    """Every blank line ends one sentence, so an empty sentence (write_conll's lone blank line)
+    comes back as one and a file's sentences keep their numbers; a missing final blank line is fine."""
     sentences, chars, tags = [], [], []
-    for i, line in enumerate(_lines(path) + [""], 1):
+    lines = _lines(path)
+    for i, line in enumerate(lines + ([""] if lines and lines[-1] else []), 1):
         if line == "":
-            if chars:
-                sentences.append(Sentence(chars, tags))
+            sentences.append(Sentence(chars, tags))
             chars, tags = [], []
             continue
         fields = line.split("\t")
