@@ -20,7 +20,8 @@ import sqlite_utils
 
 from storage.accounts import any_accounts, get_account
 from storage.db import connect, write_transaction
-from storage.snapshots import REVIEWED, write_snapshot
+from storage.documents import REVIEWED
+from storage.snapshots import write_snapshot
 from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, active_jobs, create_job, fail_vanished, get_job, queued_since,
                           record_event, resumed_by, running_jobs, set_process, update_job)
 from storage.versions import find_version

@@ -31,9 +31,9 @@ def corpus_description(chars_path: str, tags_path: str, stamp: tuple) -> dict:
 
 def corrections_description() -> dict:
     """Not cached: the corrections change while annotators work and are few (hundreds)."""
-    from storage.documents import corrected_documents
+    from storage.documents import reviewed_documents
 
-    return describe(documents_to_sentences(corrected_documents(get_db())), top=TOP_ENTITIES)
+    return describe(documents_to_sentences(reviewed_documents(get_db())), top=TOP_ENTITIES)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

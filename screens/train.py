@@ -14,7 +14,7 @@ from core.model import HEADS
 from core.train import TrainSettings
 from storage import jobs
 from storage import snapshots
-from storage.documents import corrected_documents
+from storage.documents import reviewed_documents
 from ui import train_versions, charts, login, roots
 from ui.plain import md
 from ui.shared import active_version, data_dir, db_path, get_db, model_folder
@@ -126,8 +126,8 @@ def start_form(db) -> None:
         name = st.text_input("Version name (blank: v<job>-<date>-<time>)", key="train_name")
         data, found = choose_data(root)
         problems += found
-        corrections = len(corrected_documents(db))
-        use_corrections = st.checkbox(f"Add the corrections ({corrections} corrected documents)", value=corrections > 0,
+        corrections = len(reviewed_documents(db))  # imports not yet reviewed never train
+        use_corrections = st.checkbox(f"Add the corrections ({corrections} reviewed documents)", value=corrections > 0,
                                       disabled=corrections == 0, key="train_use_corrections")
         train_limit = st.number_input("Sentences per corpus (0: all; a small number makes a quick run)", 0,
                                       value=0, step=1000, key="train_limit")

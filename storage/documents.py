@@ -20,7 +20,8 @@ from storage.entity_types import known_labels
 
 STATUSES = ("new", "imported", "corrected")
 TO_REVIEW = ("new", "imported")  # the queue: the model's predictions and imported files' suggestions
-ANNOTATED = ("imported", "corrected")  # what training and exports read
+ANNOTATED = ("imported", "corrected")  # what exports read: reviewed or not
+REVIEWED = ("corrected",)  # saved by a person or imported as reviewed gold: what trains
 # Least confident first leaves the documents the model is surest of to the end of the queue, so
 # its confident mistakes are never found: the spot-check order gives every 5th place to the surest
 # document left. It is an audit, not a faster teacher: in bench/adapt.py (three splits) it tied
@@ -232,5 +233,10 @@ def documents_in(db: sqlite_utils.Database, statuses) -> list[dict]:
 
 def corrected_documents(db: sqlite_utils.Database) -> list[dict]:
     """Every annotated document, corrected or imported (oldest first), with its latest spans: what
-    exports read."""
+    exports read. An imported document not yet reviewed is among them, and does not train."""
     return documents_in(db, ANNOTATED)
+
+
+def reviewed_documents(db: sqlite_utils.Database) -> list[dict]:
+    """The documents a training job reads (storage/snapshots.py), oldest first: the count that trains."""
+    return documents_in(db, REVIEWED)

@@ -10,9 +10,7 @@ import json
 import sqlite_utils
 
 from core.atomic import write_text
-from storage.documents import documents_in
-
-REVIEWED = ("corrected",)  # saved by a person; imported suggestions train only once reviewed
+from storage.documents import REVIEWED, documents_in
 
 
 def is_heldout(document_id: int, every: int) -> bool:

@@ -164,7 +164,10 @@ def export_corrected(db) -> None:
     if not n:
         st.caption("No corrected document yet: save a correction first.")
         return
-    st.caption(f"{n} corrected document(s), each with its latest spans.")
+    counts = documents.status_counts(db)
+    unreviewed = f"; {counts['imported']} of them imported and not yet reviewed (they do not train)" \
+        if counts["imported"] else ""
+    st.caption(f"{n} annotated document(s), each with its latest spans{unreviewed}.")
     columns = st.columns(4)
 
     def pair(index: int):
