@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.labels import spans_to_tags, tags_to_spans
+from core.labels import ENTITY_TYPES, check_spans, is_type_name, spans_to_tags, tags_to_spans
 
 
 @dataclass
@@ -262,14 +262,13 @@ def write_conll(sentences, path) -> None:
 
 
 # ---- JSONL spans: {"text": ..., "spans": [[start, end, label], ...]} ----------------------
-def _tags(spans, length: int, where: str) -> list[str]:
-    try:
-        return spans_to_tags([tuple(span) for span in spans], length)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{where}: {error}") from None
-
-
 def read_jsonl_spans(path) -> list[Sentence]:
+    """Sentences of JSON lines {"text": ..., "spans": [[start, end, label], ...]} (what
+    `train --corrections` and `eval --spans` read); ValueError naming the file and line.
+
+    Spans pass check_spans, as every other writer's do; a label may be any entity type name (the
+    four or the user's own), never "O" or a lowercase "per", which would become types of their own.
+    """
     sentences = []
     for i, line in enumerate(_lines(path), 1):
         if not line.strip():
@@ -278,10 +277,24 @@ def read_jsonl_spans(path) -> list[Sentence]:
         try:
             record = json.loads(line)
             text, spans = record["text"], record.get("spans", [])
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"{where}: {error}") from None
-        sentences.append(Sentence(list(text), _tags(spans, len(text), where)))
+        if not isinstance(text, str):
+            raise ValueError(f'{where}: "text" is {text!r}, not a string')
+        try:
+            spans = check_spans(spans, len(text), ENTITY_TYPES + _own_types(spans))
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        sentences.append(Sentence(list(text), spans_to_tags(spans, len(text))))
     return sentences
+
+
+def _own_types(spans) -> tuple[str, ...]:
+    """The labels beyond the four that are well-formed type names: a user's own types train too."""
+    if not isinstance(spans, (list, tuple)):
+        return ()  # check_spans says what is wrong
+    labels = {span[2] for span in spans if isinstance(span, (list, tuple)) and len(span) == 3 and is_type_name(span[2])}
+    return tuple(sorted(labels - set(ENTITY_TYPES)))
 
 
 def write_jsonl_spans(sentences, path) -> None:

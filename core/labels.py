@@ -4,10 +4,12 @@ Spans are the lingua franca: (start, end, label), end exclusive. Tags exist at t
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 ENTITY_TYPES = ("PER", "LOC", "ORG", "T")
 TYPE_NAMES = {"PER": "person", "LOC": "place", "ORG": "organisation", "T": "time"}
+_TYPE_NAME = re.compile(r"[A-Z][A-Z0-9]{0,11}")  # storage.entity_types admits a user's own type so
 
 
 class Span(NamedTuple):
@@ -20,6 +22,12 @@ def tag_types(tags) -> list[str]:
     """The entity types a tag set covers, the brief's four first in their order, then others by name."""
     found = {split_tag(tag)[1] for tag in tags if tag != "O"}
     return [t for t in ENTITY_TYPES if t in found] + sorted(found - set(ENTITY_TYPES))
+
+
+def is_type_name(label) -> bool:
+    """An entity type's name, as tags are built from it: capitals and digits, starting with a
+    capital, and never O, which is the outside tag."""
+    return isinstance(label, str) and label != "O" and _TYPE_NAME.fullmatch(label) is not None
 
 
 def make_tags(entity_types=ENTITY_TYPES) -> list[str]:
@@ -69,6 +77,8 @@ def check_spans(spans, length: int, labels=ENTITY_TYPES) -> list[Span]:
     """Spans sorted, as Span; ValueError naming the first bad one (the one check every writer of
     spans goes through: not [start, end, label], offsets not integers, unknown label, outside a
     text of `length` characters or empty, overlapping another)."""
+    if spans is not None and not isinstance(spans, (list, tuple)):  # a JSON 5 or {} would raise TypeError
+        raise ValueError(f"spans {spans!r} is not a list of [start, end, label]")
     out = []
     for span in spans or []:
         try:

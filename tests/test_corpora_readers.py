@@ -1,7 +1,13 @@
-"""Reader findings of issue 21: CoNLL keeps empty sentences."""
+"""Reader findings of issue 21: CoNLL keeps empty sentences, and the JSON-lines spans reader
+checks its spans."""
 from __future__ import annotations
 
-from core.corpora import Sentence, read_conll, write_conll
+import json
+
+import pytest
+
+from core.corpora import Sentence, read_conll, read_jsonl_spans, write_conll
+from core.training_data import load_corrections
 
 A = Sentence(list("张三"), ["B_PER", "I_PER"])
 B = Sentence(list("北京"), ["B_LOC", "I_LOC"])
@@ -17,3 +23,21 @@ def test_conll_round_trip_keeps_empty_sentences(tmp_path):
 def test_conll_without_a_final_blank_line_still_ends_its_last_sentence(tmp_path):
     (tmp_path / "a.conll").write_text("张\tB_PER\n三\tI_PER\n\n北\tB_LOC\n京\tI_LOC", encoding="utf-8")
     assert read_conll(tmp_path / "a.conll") == [A, B]
+
+
+@pytest.mark.parametrize("label", ["per", "O", "B_PER", "", 7])
+def test_json_lines_spans_refuse_a_label_that_is_no_entity_type(tmp_path, label):
+    path = tmp_path / "corrections.jsonl"
+    path.write_text(json.dumps({"text": "张三", "spans": [[0, 2, "PER"]]}) + "\n"
+                    + json.dumps({"text": "张三", "spans": [[0, 2, label]]}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"^{path}: line 2: .*label {label!r}"):
+        load_corrections(path)  # what `train --corrections` reads
+
+
+def test_json_lines_spans_keep_the_users_own_types_and_check_offsets(tmp_path):
+    path = tmp_path / "corrections.jsonl"
+    path.write_text(json.dumps({"text": "阿司匹林", "spans": [[0, 4, "DRUG"]]}) + "\n", encoding="utf-8")
+    assert read_jsonl_spans(path) == [Sentence(list("阿司匹林"), ["B_DRUG", "I_DRUG", "I_DRUG", "I_DRUG"])]
+    path.write_text(json.dumps({"text": "张三", "spans": [[1, 1, "PER"]]}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"^{path}: line 1: .*outside the text"):
+        read_jsonl_spans(path)

@@ -53,3 +53,11 @@ def test_json_lines_with_a_bad_byte_a_surrogate_and_broken_json_keep_every_good_
     assert surrogate.startswith(f"line {BAD_TOKEN}: character 1 ") and "surrogate" in surrogate
     # The line and the column in it, never a byte offset into the file.
     assert broken.startswith(f"line {LINES}: not JSON at column 40 ") and "char" not in broken
+
+
+def test_json_lines_spans_that_are_no_list_are_one_bad_line(db, tmp_path):
+    """check_spans raised TypeError on "spans": 5, which no caller caught: the import stopped there."""
+    (tmp_path / "in.jsonl").write_text('{"text": "张三", "spans": 5}\n{"text": "北京", "spans": [[0, 2, "LOC"]]}\n',
+                                       encoding="utf-8")
+    result = import_jsonl(db, tmp_path / "in.jsonl", "upload")
+    assert result["imported"] == 1 and result["refused"] == ["line 1: spans 5 is not a list of [start, end, label]"]
