@@ -171,3 +171,16 @@ def test_an_address_naming_a_document_that_is_gone_opens_the_queue_as_usual(db):
     run(at)
     assert at.selectbox(key="correct_doc").value == first
     assert at.query_params["doc"] == str(first)
+
+
+def test_after_a_save_the_picker_is_sent_the_documents_new_label(db):
+    """Issue 22: the browser keeps the label it was sent with a selectbox's value, so after a save the
+    Document picker still read '#1 · new'. The page sends the value again when its label changed."""
+    doc_id = documents.add_document(db, "张三在上海工作", "test", [], "default", 0.1)
+    at = open_correct()
+    save(at, doc_id)  # the last document of the list: it stays open
+    picker = at.selectbox(key="correct_doc")
+    assert picker.value == doc_id
+    assert picker.proto.set_value and picker.proto.raw_value.startswith(f"#{doc_id} · corrected")
+    run(at)  # nothing changed since: nothing sent again
+    assert not at.selectbox(key="correct_doc").proto.set_value

@@ -15,6 +15,7 @@ ORDERS = {"confidence": "least confident first",
           "newest": "newest first", "oldest": "oldest first"}
 STATUS_FILTERS = {"to review": "to review", "all": "all", "new": "model's predictions to review",
                   "imported": "imported suggestions to review", "corrected": "corrected"}
+SHOWN_LABEL = "correct_doc_label"  # (id, label) the picker last drew for the open document
 DOC_PARAM = "doc"  # the open document's id in the page's address (?doc=12), beside ?annotator=
 
 
@@ -102,6 +103,11 @@ def picker(rows: list[dict]) -> int:
     labels = {row["id"]: label(row) for row in rows}
     if st.session_state.get("correct_doc") not in ids:
         st.session_state["correct_doc"] = ids[0]
+    shown = st.session_state.get(SHOWN_LABEL)
+    if shown and shown[0] == st.session_state["correct_doc"] and shown[1] != labels[shown[0]]:
+        # The browser shows the label it was sent with the value ('#1 · new' after the save that
+        # made it corrected): setting the same value again sends the new label with it.
+        st.session_state["correct_doc"] = shown[0]
 
     def step(delta: int) -> None:
         position = ids.index(st.session_state["correct_doc"]) + delta
@@ -117,6 +123,7 @@ def picker(rows: list[dict]) -> int:
     doc_id = pick.selectbox("Document", ids, format_func=labels.get, key="correct_doc")
     back.button("Previous", key="correct_prev", on_click=step, args=(-1,), shortcut="Alt+Up", width="stretch")
     forward.button("Next", key="correct_next", on_click=step, args=(1,), shortcut="Alt+Down", width="stretch")
+    st.session_state[SHOWN_LABEL] = (doc_id, labels[doc_id])
     if st.query_params.get(DOC_PARAM) != str(doc_id):
         st.query_params[DOC_PARAM] = str(doc_id)
     return doc_id
