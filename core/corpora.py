@@ -5,6 +5,7 @@ Pure: no Streamlit, no SQL. Bad input raises ValueError naming the file, line an
 """
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import re
@@ -113,13 +114,16 @@ def text_lines(path):
     """Yields (number, line, bad) over a file's lines, reading one at a time (a file of any size).
 
     Lines end at \\n only (str.splitlines would also split at U+2028 and friends); a CRLF line's \\r
-    is dropped. Bytes that are not UTF-8 spoil their line only: it comes with them replaced (U+FFFD)
-    and bad saying where ("line L, column C: not UTF-8 ..."); bad is "" on a good line.
+    is dropped, and so is a UTF-8 byte order mark at the file's start (Windows editors write one).
+    Bytes that are not UTF-8 spoil their line only: it comes with them replaced (U+FFFD) and bad
+    saying where ("line L, column C: not UTF-8 ..."); bad is "" on a good line.
     A file that cannot be opened raises ValueError at the first line.
     """
     with open(readable_file(path), "rb") as file:
         for number, raw in enumerate(file, 1):
             raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
             try:
                 yield number, raw.decode("utf-8"), ""
             except UnicodeDecodeError as error:

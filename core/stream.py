@@ -110,6 +110,8 @@ def _parts(file, path, tokens: bool):
             return
         last = raw.endswith(b"\n") or len(raw) < PART_BYTES  # shorter only at the end of the file
         data = raw.removesuffix(b"\n")
+        if number == 1 and column == 0 and not carry:  # a byte order mark is no character to tag
+            data = data.removeprefix(codecs.BOM_UTF8)
         try:
             text = carry + decoder.decode(data, final=last)
         except UnicodeDecodeError as error:
