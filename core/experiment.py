@@ -54,7 +54,8 @@ def variant_options(args, variant: dict, out: Path) -> RunOptions:
 def summarise(variant: dict, folder: Path) -> dict:
     curves, scores, training = (read_json(folder, name) for name in (CURVES_FILE, SCORES_FILE, TRAINING_FILE))
     return {"variant": variant["variant"], "settings": {k: v for k, v in variant.items() if k != "variant"},
-            "dev_f1": max(row["dev_f1"] for row in curves), "test": scores, "curves": curves,
+            "dev_f1": max((row["dev_f1"] for row in curves if row["dev_f1"] is not None), default=None),  # None: no dev set
+            "test": scores, "curves": curves,
             "seconds": training.get("seconds"), "device": training.get("device_name")}
 
 
@@ -75,7 +76,8 @@ def write_table(rows: list[dict], path: Path, title: str, command: str, budget: 
              "|---|---|" + "---|" * len(corpora) + "---|"]
     for row in rows:
         cells = [f"{row['test'][c]['entities']['micro']['f1']:.4f}" if c in row["test"] else "" for c in corpora]
-        lines.append(f"| {row['variant']} | {row['dev_f1']:.4f} | " + " | ".join(cells) + f" | {row['seconds']:.0f} |")
+        dev = "—" if row["dev_f1"] is None else f"{row['dev_f1']:.4f}"
+        lines.append(f"| {row['variant']} | {dev} | " + " | ".join(cells) + f" | {row['seconds']:.0f} |")
     write_text(path, "\n".join(lines) + "\n")
 
 

@@ -26,7 +26,7 @@ from core.labels import DEFAULT_TAGS, ENTITY_TYPES, tag_types
 from core.lac import LAC_FOLDER, is_lac_folder
 from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
-from core.train import SAVE_SECONDS, TrainSettings, TrainState, evaluate, train
+from core.train import TrainSettings, TrainState, evaluate, train
 from core.threads import configure as configure_threads
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
 from core.weight_average import mix_in_start, mix_until_kept
@@ -35,6 +35,7 @@ BUNDLED_ENCODER = "data/encoders/e5-small"
 HELDOUT = "heldout"  # the scores' name for the user's held-out corrected documents
 SAVE_DTYPES = ("float32", "float16")
 RESUME_SUFFIX = ".resume"  # OUT.resume: the model and optimizer after the last finished epoch
+SAVE_SECONDS = 10.0  # writing the model folder (twice: best epoch, then with its scores)
 
 Sink = Callable[[dict], None]
 
@@ -163,15 +164,24 @@ def _starting_types(options: RunOptions) -> list[str]:
     return tag_types(tags)
 
 
-def score_sets(model, tests: dict, emit: Sink = lambda event: None) -> dict:
-    """{set: evaluate() result without the loss}; a progress event ("evaluating", set i of n, ETA
-    from the characters scored so far) before each set."""
+def score_sets(model, tests: dict, emit: Sink = lambda event: None, phase: str = "evaluating",
+               seconds_per_char: float | None = None, finish_by: float | None = None) -> dict:
+    """{set: evaluate() result without the loss}; a progress event before each set: the phase
+    ("baseline" scores the model to compare with before training, "evaluating" the trained one),
+    set i of n, the share of characters scored so far, and the ETA.
+
+    The ETA is finish_by - now when the whole job must end by then (a time budget's end), else the
+    characters left at the speed measured so far (seconds_per_char before the first set) and the
+    saving after them."""
     scores, started, done_chars = {}, time.time(), 0
     total_chars = sum(len(ex.chars) for examples in tests.values() for ex in examples)
     for index, (name, examples) in enumerate(tests.items(), 1):
-        rate = (time.time() - started) / done_chars if done_chars else None
-        emit({"event": "step", "phase": "evaluating", "set": name, "index": index, "of": len(tests),
-              "eta_s": rate * (total_chars - done_chars) + SAVE_SECONDS if rate else None})
+        rate = (time.time() - started) / done_chars if done_chars else seconds_per_char
+        eta = rate * (total_chars - done_chars) + SAVE_SECONDS if rate is not None else None
+        if finish_by is not None:
+            eta = max(0.0, finish_by - time.time())
+        emit({"event": "step", "phase": phase, "set": name, "index": index, "of": len(tests),
+              "fraction": done_chars / max(total_chars, 1), "eta_s": eta})
         scores[name] = evaluate(model, examples)
         scores[name].pop("loss", None)
         done_chars += sum(len(ex.chars) for ex in examples)
@@ -203,7 +213,9 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
         # The time budget keeps room for scoring the test sets after training, and the guard set
         # for the start and two mixes.
         after_chars = sum(len(ex.chars) for examples in [*tests.values(), guard, guard, guard] for ex in examples)
-        settings = replace(options.settings, after_training_chars=after_chars)
+        settings = replace(options.settings, after_training_chars=after_chars, after_training_s=SAVE_SECONDS)
+        finish_by = run_started + settings.time_budget_s if settings.time_budget_s else None
+        scoring_rate = None  # seconds a character, measured on the baseline: the final scoring's first ETA
         model, state, optimizer_state = _starting_point(options)
         # A type the corrections use that the model does not know: new rows, the learned ones kept.
         extend_tags(model, sorted(types_in(train_examples) - set(model.entity_types)))
@@ -225,7 +237,15 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
                 # The parent's scores on the very same sets (a fixed sample, the held-out corrections):
                 # what the new version is compared with before anyone promotes it.
                 same = Path(reference).resolve() == Path(options.init_from or "").resolve()
-                run_info["before"] = score_sets(model if same else load_model(reference, device=device), tests, emit)
+                scoring_started = time.time()
+                run_info["before"] = score_sets(model if same else load_model(reference, device=device), tests, emit,
+                                                "baseline", finish_by=finish_by)
+                scoring_s = time.time() - scoring_started
+                scoring_rate = scoring_s / max(sum(len(ex.chars) for examples in tests.values() for ex in examples), 1)
+                # Scoring the trained model on the same sets takes about as long: a measured time
+                # for the budget's reserve, on this machine under its present load.
+                settings = replace(settings, after_training_chars=3 * sum(len(ex.chars) for ex in guard),
+                                   after_training_s=SAVE_SECONDS + scoring_s)
         if settings.time_budget_s:  # loading and scoring the parent came out of the same budget
             settings = replace(settings, time_budget_s=settings.time_budget_s - (time.time() - run_started))
 
@@ -252,7 +272,7 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
                 if options.keep_start and options.init_from:
                     mix_in_start(best, options.init_from, options.keep_start)
                     run_info["keep_start"] = options.keep_start
-            scores = score_sets(best, tests, emit)
+            scores = score_sets(best, tests, emit, seconds_per_char=scoring_rate)
             emit({"event": "step", "phase": "saving", "eta_s": SAVE_SECONDS / 2})
             _save_model(best, out, options, state.history, run_info, scores=scores)
             emit({"event": "finished", "model": str(out), "scores": scores})

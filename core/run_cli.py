@@ -112,8 +112,9 @@ class ProgressBar:
         if kind == "start":
             self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True)
         elif kind == "step" and event.get("phase", "training") != "training":
-            what = f"evaluating {event['set']} ({event['index']} of {event['of']})" if event["phase"] == "evaluating" \
-                else event["phase"]
+            where = f"{event.get('set')} ({event.get('index')} of {event.get('of')})"
+            what = {"evaluating": f"evaluating {where}",
+                    "baseline": f"scoring the model before training: {where}"}.get(event["phase"], event["phase"])
             (self.bar.set_description_str if self.bar else print)(what)
         elif kind == "step" and self.bar is not None:
             self.bar.total = event["total_steps"]  # a time budget may shrink the plan
@@ -121,7 +122,8 @@ class ProgressBar:
             self.bar.set_postfix(epoch=event["epoch"], loss=f"{event['loss']:.3f}")
             self.bar.refresh()
         elif kind == "epoch":
-            message = f"epoch {event['epoch']}: train loss {event['train_loss']:.4f}, dev F1 {event['dev_f1']:.4f}"
+            dev = "not measured (no dev set)" if event["dev_f1"] is None else f"{event['dev_f1']:.4f}"
+            message = f"epoch {event['epoch']}: train loss {event['train_loss']:.4f}, dev F1 {dev}"
             (self.bar.write if self.bar else print)(message)
         elif kind in ("done", "failed") and self.bar is not None:
             self.bar.close()

@@ -1,7 +1,9 @@
 """The training loop: a generator that yields one plain dict per event; the caller stores them.
 
-Events: {"event": "step", ...} every few steps, {"event": "epoch", ...} after each evaluation
-(with "is_best" when dev entity F1 improved), {"event": "done", ...} at the end; all plain JSON.
+Events: {"event": "start", ...} as training begins, {"event": "step", ...} every few steps or
+seconds, {"event": "epoch", ...} after each evaluation (with "is_best" when dev entity F1 improved;
+dev_f1 None without a dev set), {"event": "done", ...} at the end; all plain JSON. Each carries
+eta_s: the seconds left to the caller's end (see TrainSettings.after_training_*), within the budget.
 Writing checkpoints, progress bars and database rows is the caller's job (core/run.py): a
 checkpoint callback receives the optimizer's state, which no event carries.
 """
@@ -52,10 +54,13 @@ class TrainSettings:
     eval_batch_size: int = 128
     log_every: int = 20
     max_steps: int | None = None  # cap for tests and benchmarks
-    time_budget_s: float | None = None  # shrink the schedule to what fits, measured after a few steps
+    # Training stops when the next step would not fit (checked after every step, by the clock: on a
+    # busy machine each step slows down), and the schedule shrinks to the steps that fit.
+    time_budget_s: float | None = None
     # Characters the caller scores after training (the fixed evaluation set, held-out corrections):
     # the time budget keeps room for them, and the ETA counts them.
     after_training_chars: int = 0
+    after_training_s: float = 0.0  # the caller's other work after training (saving), kept and counted likewise
     amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
 
 
@@ -251,9 +256,26 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
     started = time.time()
     first_step = state.step
     dev_chars = sum(len(ex.chars) for ex in dev_examples)
-    seconds_per_step, reserve = 0.0, 0.0
-    yield {"event": "start", "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
-           "sentences": len(train_examples), "world_size": world, "settings": asdict(settings)}
+    speed = _Speed()
+    last_event = started
+
+    def eta() -> float | None:
+        """Seconds until the caller is done: the steps left at the measured speed, then the reserve;
+        never past the budget's end. Before the first step only the budget knows."""
+        left = None
+        if speed.seconds_per_step is not None:
+            left = (total_steps - state.step) * speed.seconds_per_step + \
+                _reserve_s(settings, dev_chars, state.epoch, speed.seconds_per_char)
+        if settings.time_budget_s:
+            budget_left = max(0.0, settings.time_budget_s - (time.time() - started))
+            left = budget_left if left is None else min(left, budget_left)
+        return left
+
+    # "phase" and "step": a job's status turns to training now, not at the first logged step
+    # (minutes later on a busy machine).
+    yield {"event": "start", "phase": "training", "epoch": state.epoch + 1, "step": state.step,
+           "steps_per_epoch": steps_per_epoch, "total_steps": total_steps, "sentences": len(train_examples),
+           "world_size": world, "settings": asdict(settings), "seconds": 0.0, "eta_s": eta()}
     while state.epoch < settings.epochs and state.step < total_steps:
         rng = random.Random(settings.seed * 1000 + state.epoch)  # same order on every rank
         batches = bucketed_batches(lengths, settings.batch_size, rng)[: steps_per_epoch * world][rank::world]
@@ -262,6 +284,7 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
         for batch in batches:
             if state.step >= total_steps:
                 break
+            step_started = time.time()
             ids, allowed, mask = (t.to(device) for t in collate([train_examples[i] for i in batch], model))
             with _autocast(device, settings.amp):
                 emissions = runner(ids, mask) if distributed else model.emissions(ids, mask)
@@ -274,29 +297,35 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
             optimizer.step()
             scheduler.step()
             state.step += 1
-            if state.step == first_step + 20:
-                warm_step, warm_time, warm_chars = state.step, time.time(), 0  # speed is measured after warm-up
-            elif state.step > first_step + 20:
-                warm_chars += int(mask.sum())
-                seconds_per_step = (time.time() - warm_time) / (state.step - warm_step)
-                reserve = _reserve_s(settings, dev_chars, state.epoch, (time.time() - warm_time) / max(warm_chars, 1))
-                if settings.time_budget_s and (state.step - first_step) % 100 == 0:
-                    total_steps = _fit_to_budget(settings, state.step, total_steps, steps_per_epoch,
-                                                 seconds_per_step, time.time() - started, reserve)
-                    schedule.total = total_steps
+            now = time.time()
+            speed.add(now - step_started, int(mask.sum()))
+            if settings.time_budget_s:
+                # Every step, by the clock: re-fitting every 100 steps let a busy machine (9 s a
+                # step) run 928 s against a 365 s share before the first check.
+                reserve = _reserve_s(settings, dev_chars, state.epoch, speed.seconds_per_char)
+                total_steps = _fit_to_budget(settings, state.step, total_steps, steps_per_epoch,
+                                             speed.seconds_per_step, now - started, reserve)
+                if distributed:  # every rank's clock differs: they stop together, at the earliest
+                    agreed = torch.tensor([total_steps], device=device)
+                    torch.distributed.all_reduce(agreed, op=torch.distributed.ReduceOp.MIN)
+                    total_steps = int(agreed.item())
+                schedule.total = total_steps
             epoch_loss += loss.item() * len(batch)
             epoch_count += len(batch)
-            if state.step % settings.log_every == 0 or state.step == total_steps:
-                eta = (total_steps - state.step) * seconds_per_step + reserve if state.step > first_step + 20 else None
+            # Every log_every steps, and at least every few seconds when steps are slow, so the
+            # status and its ETA stay current.
+            logged = state.step % settings.log_every == 0 or state.step == total_steps
+            if logged or now - last_event >= EVENT_EVERY_S:
+                last_event = now
                 yield {"event": "step", "phase": "training", "epoch": state.epoch + 1, "step": state.step,
                        "total_steps": total_steps, "loss": loss.item(), "lr": scheduler.get_last_lr()[0],
-                       "tokens": int(mask.sum()), "seconds": time.time() - started, "eta_s": eta}
+                       "tokens": int(mask.sum()), "seconds": time.time() - started, "eta_s": eta()}
         dev = evaluate(model, dev_examples, settings.eval_batch_size, settings.amp) if dev_examples else None
         state.epoch += 1
-        f1 = dev["entities"]["micro"]["f1"] if dev else 0.0
-        is_best = f1 > state.best_f1 or not dev_examples  # without a dev set the latest epoch is the model
+        f1 = dev["entities"]["micro"]["f1"] if dev else None  # not measured: None, never a 0 on a curve
+        is_best = not dev or f1 > state.best_f1  # without a dev set the latest epoch is the model
         if is_best:
-            state.best_f1, state.epochs_without_gain = f1, 0
+            state.best_f1, state.epochs_without_gain = f1 if dev else state.best_f1, 0
         else:
             state.epochs_without_gain += 1
         record = {"epoch": earlier_epochs + state.epoch, "step": state.step, "train_loss": epoch_loss / max(epoch_count, 1),
@@ -312,32 +341,64 @@ def train(model: NerModel, train_examples: list[Example], dev_examples: list[Exa
             yield {"event": "done", "reason": f"early stop: no dev F1 gain for {settings.patience} epochs",
                    "best_f1": state.best_f1, "seconds": time.time() - started}
             return
-    yield {"event": "done", "reason": "finished", "best_f1": state.best_f1, "seconds": time.time() - started}
+    yield {"event": "done", "reason": "finished", "best_f1": state.best_f1 if state.best_f1 >= 0 else None,
+           "seconds": time.time() - started}
 
 
 
 # Scoring a character costs about this share of training on it: a forward pass without the
 # backward one (about a third) plus decoding. It sizes the time kept for evaluations.
 EVALUATION_COST = 0.4
-SAVE_SECONDS = 10.0  # writing the model folder (twice: best epoch, then with its scores)
+EVENT_EVERY_S = 5.0  # a step event at least this often: the job's status polls every few seconds
+WARMUP_STEPS = 20  # the first steps are slow (allocations, caches): speed is measured after them
+
+
+class _Speed:
+    """Seconds a training step and a training character take, measured over the steps themselves
+    (not the evaluations and saving between them) after the first WARMUP_STEPS, or over all the
+    steps so far until then (a high first guess, which errs on the safe side of a budget)."""
+
+    def __init__(self):
+        self.steps, self.seconds, self.chars = 0, 0.0, 0
+        self.warm_steps, self.warm_seconds, self.warm_chars = 0, 0.0, 0
+
+    def add(self, seconds: float, chars: int) -> None:
+        self.steps, self.seconds, self.chars = self.steps + 1, self.seconds + seconds, self.chars + chars
+        if self.steps > WARMUP_STEPS:
+            self.warm_steps += 1
+            self.warm_seconds += seconds
+            self.warm_chars += chars
+
+    @property
+    def seconds_per_step(self) -> float | None:
+        if self.warm_steps:
+            return self.warm_seconds / self.warm_steps
+        return self.seconds / self.steps if self.steps else None
+
+    @property
+    def seconds_per_char(self) -> float:
+        if self.warm_steps:
+            return self.warm_seconds / max(self.warm_chars, 1)
+        return self.seconds / max(self.chars, 1)
 
 
 def _reserve_s(settings: TrainSettings, dev_chars: int, epochs_done: int, seconds_per_train_char: float) -> float:
-    """Seconds still needed after the training steps: dev evaluations left, the final scores, saving."""
+    """Seconds still needed after the training steps: dev evaluations left, the caller's scoring
+    and the rest of its work (saving)."""
     dev_evaluations = max(1, settings.epochs - epochs_done) if dev_chars else 0
     chars = dev_chars * dev_evaluations + settings.after_training_chars
-    return chars * seconds_per_train_char * EVALUATION_COST + SAVE_SECONDS
+    return chars * seconds_per_train_char * EVALUATION_COST + settings.after_training_s
 
 
 def _fit_to_budget(settings: TrainSettings, step: int, total_steps: int, steps_per_epoch: int,
                    seconds_per_step: float, elapsed: float, reserve_s: float) -> int:
     """Steps that fit the time budget at the speed measured so far, keeping reserve_s for the
-    evaluations and saving that follow (and 2% for noise).
+    evaluations and saving that follow (and 2% for noise); `step` itself when not one more fits.
 
-    Re-fitted every 100 steps, so the learning-rate decay ends when the time does.
+    Re-fitted after every step, so the learning-rate decay ends when the time does.
     """
     planned = steps_per_epoch * settings.epochs
     total_steps = planned if settings.max_steps is None else min(planned, settings.max_steps)
     evaluation_allowance = reserve_s + 0.02 * settings.time_budget_s
     affordable = int((settings.time_budget_s - elapsed - evaluation_allowance) / seconds_per_step) + step
-    return max(step + 1, min(total_steps, affordable))
+    return max(step, min(total_steps, affordable))

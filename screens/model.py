@@ -65,6 +65,10 @@ def show_curves(version: dict) -> None:
         st.info("This version has no training curves (curves.json).")
         return
     st.plotly_chart(charts.training_curves({version["name"]: curves}), key="model_curves")
+    unmeasured = [str(row.get("epoch")) for row in curves if row.get("dev_f1") is None]
+    if unmeasured:
+        st.caption(f"No dev F1 for epoch {', '.join(unmeasured)}: trained without a dev set (an improvement is "
+                   "judged on the held-out documents and the fixed evaluation set instead), so the curve skips it.")
     best = max(curves, key=lambda row: row.get("dev_f1") or 0)
     if best.get("dev_entities"):
         st.plotly_chart(charts.per_type_scores(best["dev_entities"], f"dev scores at the best epoch ({best['epoch']})"),

@@ -119,11 +119,15 @@ def _summary(event: dict) -> list[str]:
     if kind == "start":
         return [f"start: {event.get('total_steps')} steps, {event.get('sentences')} training sentences"]
     if kind == "epoch":
+        if event.get("dev_f1") is None:  # no dev set: nothing measured, so no 0.0000 that reads as broken
+            return [f"epoch {event.get('epoch')}: train loss {event.get('train_loss', 0):.4f}, "
+                    "dev F1 not measured (no dev set)"]
         best = " (best so far)" if event.get("is_best") else ""
         return [f"epoch {event.get('epoch')}: train loss {event.get('train_loss', 0):.4f}, "
-                f"dev F1 {event.get('dev_f1', 0):.4f}{best}"]
+                f"dev F1 {event['dev_f1']:.4f}{best}"]
     if kind == "done":
-        return [f"done: {event.get('reason')}, best dev F1 {event.get('best_f1', 0):.4f}"]
+        best = f", best dev F1 {event['best_f1']:.4f}" if event.get("best_f1") is not None else ""
+        return [f"done: {event.get('reason')}{best}"]
     if kind == "finished":
         return [f"finished: model {event.get('model')}"]
     if kind == "failed":
@@ -153,7 +157,7 @@ def record_event(db: sqlite_utils.Database, job_id: int, event: dict) -> None:
         row = {}
         if kind in ("start", "step", "epoch", "resumed") and job["state"] == "queued":
             row.update(state="running", started_at=job["started_at"] or now())
-        if kind == "step":
+        if kind == "step" or (kind == "start" and "phase" in event):  # start: the status says training at once
             # A phase after training (evaluating, saving) keeps the last step's numbers beside it.
             earlier = job["progress"] or {} if event.get("phase", "training") != "training" else {}
             row["progress_json"] = dumps({**earlier, **event})

@@ -43,6 +43,26 @@ def test_model_page_draws_the_training_curves(model_page):
     assert len(curves["data"][0]["x"]) == 12  # the tiny model trained 12 epochs
 
 
+def test_the_dev_f1_curve_skips_epochs_that_had_no_dev_set(model_page, tiny_model, tmp_path):
+    """An improvement trains without a dev set: its epochs' dev F1 was not measured, and the curve
+    must not drop to 0% there (older versions recorded 0.0; newer ones None)."""
+    from storage.db import connect
+    from storage.versions import register_version, set_active
+
+    measured = {"train_loss": 1.0, "dev_loss": 0.5, "dev_token_accuracy": 0.9, "dev_f1": 0.8,
+                "dev_entities": {"micro": {"precision": 0.8, "recall": 0.8, "f1": 0.8, "support": 5}}}
+    unmeasured = {"train_loss": 0.4, "dev_loss": None, "dev_token_accuracy": None, "dev_entities": None}
+    curves = [{"epoch": 1, **measured}, {"epoch": 2, **unmeasured, "dev_f1": 0.0}, {"epoch": 3, **unmeasured, "dev_f1": None}]
+    db = connect(tmp_path / "studio.db")
+    set_active(db, register_version(db, "improved", tiny_model, curves=curves))
+    at = model_page.run()
+    at.radio(key="model_view").set_value("Training curves").run()
+    assert not at.exception, at.exception
+    dev_f1 = next(trace for trace in _figures(at)[0]["data"] if trace["name"] == "dev F1")
+    assert dev_f1["y"] == [0.8, None, None]
+    assert any("No dev F1 for epoch 2, 3" in caption.value for caption in at.caption)
+
+
 def test_model_page_computes_the_confusion_on_the_sample(model_page):
     at = model_page.run()
     at.radio(key="model_view").set_value("Confusion").run()

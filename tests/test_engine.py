@@ -159,6 +159,7 @@ def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port()),
                str(ROOT / "train_job.py"), "--out", str(out), "--data", str(data), "--data-dir", str(tmp_path), "--encoder", str(tiny_bert),
                "--epochs", "2", "--batch-size", "4", "--lr", "1e-3", "--quiet", "--device", "cpu",
+               "--time-budget", "5",  # the ranks agree on the budget's stop after every step
                "--progress", str(tmp_path / "progress.jsonl")]
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]

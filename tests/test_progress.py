@@ -1,10 +1,11 @@
 """What a job's progress says: its phase, and an ETA that covers training, evaluation and saving."""
-from core.train import EVALUATION_COST, SAVE_SECONDS, TrainSettings, _fit_to_budget, _reserve_s
+from core.run import SAVE_SECONDS
+from core.train import EVALUATION_COST, TrainSettings, _fit_to_budget, _reserve_s
 from ui.versions import job_progress
 
 
 def test_the_budget_keeps_room_for_the_scoring_after_training():
-    settings = TrainSettings(epochs=1, time_budget_s=100.0, after_training_chars=10_000)
+    settings = TrainSettings(epochs=1, time_budget_s=100.0, after_training_chars=10_000, after_training_s=SAVE_SECONDS)
     reserve = _reserve_s(settings, dev_chars=0, epochs_done=0, seconds_per_train_char=0.002)
     assert reserve == 10_000 * 0.002 * EVALUATION_COST + SAVE_SECONDS  # 8 s of scoring, then saving
     steps = _fit_to_budget(settings, step=20, total_steps=1000, steps_per_epoch=1000, seconds_per_step=0.1,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from core.evaluation import micro_f1s
@@ -23,7 +24,14 @@ def version_scores(version: dict) -> dict:
 
 
 def version_curves(version: dict) -> list:
-    return _decoded(version.get("curves", version.get("curves_json"))) or []
+    return measured_curves(_decoded(version.get("curves", version.get("curves_json"))) or [])
+
+
+def measured_curves(rows: list) -> list:
+    """Curve rows with dev F1 None where no dev set was scored: versions trained before that was
+    recorded as None say 0.0 there (no dev loss, no per-type scores), and a curve must not show it."""
+    return [{**row, "dev_f1": None} if isinstance(row, dict) and "dev_loss" in row and row["dev_loss"] is None
+            and not row.get("dev_entities") else row for row in rows]
 
 
 def compare_scores(candidate: dict, reference: dict) -> tuple[bool | None, str]:
@@ -91,35 +99,49 @@ def version_label(version: dict) -> str:
     return f"{version['name']}{active}" + (f" — test F1 {scores}" if scores else "")
 
 
-def job_progress(job: dict) -> dict:
+def job_progress(job: dict, now: float | None = None) -> dict:
     """Phase, epoch, step, total steps, fraction done and ETA (seconds) from a job's latest progress
-    event. The job's own ETA (training steps left, then the evaluations and saving) wins; an older
-    job without one gets the steps-only estimate."""
+    event. The job's own ETA (training steps left, then the evaluations and saving) wins, counted
+    down from the event's time to now (events come seconds or minutes apart); an older job
+    without one gets the steps-only estimate. Each phase has its own fraction: the training steps,
+    or the characters scored so far (the baseline before training, the evaluation after it)."""
     progress = _decoded(job.get("progress", job.get("progress_json"))) or {}
-    epochs = _decoded(job.get("epochs", job.get("epochs_json"))) or []
+    epochs = measured_curves(_decoded(job.get("epochs", job.get("epochs_json"))) or [])
     phase = progress.get("phase", "training") if progress else None
     step, total = progress.get("step"), progress.get("total_steps")
     seconds = progress.get("seconds")
     fraction = step / total if step and total else 0.0
-    if phase in ("evaluating", "saving"):
-        fraction = 1.0  # every training step is done
+    if phase in SCORING_PHASES:
+        fraction = progress.get("fraction", 1.0 if phase == "evaluating" else 0.0)  # older jobs: no fraction
+    elif phase == "saving":
+        fraction = 1.0  # every training step is done, and every set scored
     eta = progress.get("eta_s")
     if eta is None and phase == "training" and step and total and seconds is not None:
         eta = seconds / step * (total - step)
+    if eta is not None and progress.get("time") is not None:
+        eta = max(0.0, eta - ((time.time() if now is None else now) - progress["time"]))
     epoch = progress.get("epoch") or (epochs[-1]["epoch"] if epochs else None)
     return {"phase": phase, "phase_text": phase_text(progress), "epoch": epoch, "step": step, "total_steps": total,
             "fraction": min(max(fraction, 0.0), 1.0), "eta_s": eta, "loss": progress.get("loss"), "epochs": epochs}
 
 
+SCORING_PHASES = ("baseline", "evaluating")
+
+
 def phase_text(progress: dict) -> str:
-    """What the job does now, in words: training (step x of y), evaluating <set> (i of n), saving."""
+    """What the job does now, in words: scoring the model before training <set> (i of n), training
+    (step x of y), evaluating <set> (i of n), saving."""
     phase = progress.get("phase", "training") if progress else None
+    where = f"{progress.get('set')} ({progress.get('index')} of {progress.get('of')})" if progress else ""
+    if phase == "baseline":
+        return f"scoring the model before training, to compare: {where}"
     if phase == "evaluating":
-        return f"evaluating {progress.get('set')} ({progress.get('index')} of {progress.get('of')})"
+        return f"evaluating {where}"
     if phase == "saving":
         return "saving the model"
-    if phase == "training" and progress.get("step"):
-        return f"training, step {progress['step']:,} of {progress.get('total_steps') or '?':,}"
+    if phase == "training" and progress.get("step") is not None:
+        total = progress.get("total_steps")
+        return f"training, step {progress['step']:,} of {f'{total:,}' if total else '?'}"
     return "starting"
 
 
