@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from storage import documents
-from ui import annotator, correct_exact, correct_io, correct_queue, correct_types, formats, highlight, shared
+from storage import accounts, documents
+from ui import annotator, correct_exact, correct_io, correct_queue, correct_types, formats, highlight, login, shared
 from ui import correct_editor as work
 from ui.correct_apply_all import apply_to_all_tab
 from ui.plain import md
@@ -20,7 +20,8 @@ version = shared.active_version(db)
 
 head = st.columns([4, 1])
 head[0].caption(f"Annotating as **{md(who)}** · new sentences are tagged by {md(version['name'])}")
-head[1].button("Not you?", key="correct_change_name", on_click=annotator.forget, type="tertiary")
+if not accounts.any_accounts(db):  # a typed name; an account's is changed by Log out in the sidebar
+    head[1].button("Not you?", key="correct_change_name", on_click=annotator.forget, type="tertiary")
 
 with st.expander("Add documents to the queue", expanded=False):
     draw_tab, import_tab = st.tabs(["Draw from a corpus", "Import files"])
@@ -30,8 +31,9 @@ with st.expander("Add documents to the queue", expanded=False):
         correct_io.import_files(db)
 with st.expander("Export corrected documents"):
     correct_io.export_corrected(db)
-with st.expander("Entity types"):
-    correct_types.types_panel(db, who)
+if login.is_admin(db):  # only admins add types; the editor shows everyone the keys of those there are
+    with st.expander("Entity types"):
+        correct_types.types_panel(db, who)
 
 # ---- the queue ------------------------------------------------------------------------------
 correct_queue.progress(db)

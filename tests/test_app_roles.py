@@ -76,3 +76,21 @@ def test_a_reviewed_gold_import_is_recorded_as_the_user_who_imported_it(team):  
     [saved] = documents.history(db, doc["id"])
     assert saved["annotator"] == "ann"
     assert "gold.jsonl" in saved["note"] and doc["source"] == "import:gold.jsonl"
+
+
+def test_with_accounts_correct_offers_neither_not_you_nor_the_entity_types_to_an_annotator(team):  # noqa: F811
+    """Issue 22: an annotator saw 'Not you?' (a second Log out: the account names them) and the entity
+    types' panel, which only admins may use. An admin gets the panel; 'Not you?' stays for the typed
+    names of local mode (tests/test_app_annotate.py)."""
+    documents.add_document(team["connection"], "张三在上海工作", "test")
+    ann = log_in("ann")
+    ann.switch_page("screens/correct.py").run()
+    assert not ann.exception, ann.exception
+    assert "correct_change_name" not in [b.key for b in ann.button]
+    assert "Entity types" not in [e.label for e in ann.expander]
+    root = log_in("root")
+    root.switch_page("screens/correct.py").run()
+    assert not root.exception, root.exception
+    assert "correct_change_name" not in [b.key for b in root.button]
+    assert "Entity types" in [e.label for e in root.expander]
+    assert root.text_input(key="correct_type_name") is not None
