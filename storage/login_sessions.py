@@ -1,8 +1,9 @@
-"""Logins that survive a reload: a random token in a browser cookie, its SHA-256 in SQLite.
+"""Logins that survive a reload: a random token the browser keeps, its SHA-256 in SQLite.
 
 Streamlit's session state lasts as long as the tab's connection, so a reload used to log the
-user out. The cookie holds only a random token; the database holds its hash (a copied database
-opens no session), the account's name and when the session was last opened or restored. A
+user out. The browser keeps only a random token, in this server's localStorage rather than a
+cookie, which other ports' pages get too (ui/login_store.py); the database holds its hash (a copied
+database opens no session), the account's name and when the session was last opened or restored. A
 reload more than IDLE_S after that asks for the password again; a logout, a new password or the
 account's removal (storage/accounts.py) ends the session in every tab that uses it.
 """
@@ -16,7 +17,6 @@ import sqlite_utils
 
 from storage.db import one, write_transaction
 
-COOKIE = "ner_studio_session"
 IDLE_S = 12 * 60 * 60  # a reload after a working day away asks for the password again
 
 
@@ -25,7 +25,7 @@ def _digest(token: str) -> str:
 
 
 def open_session(db: sqlite_utils.Database, name: str, at: float | None = None) -> str:
-    """A new session for the account `name`: the token to put in the cookie."""
+    """A new session for the account `name`: the token for the browser to keep."""
     at = time.time() if at is None else at
     token = secrets.token_urlsafe(32)
     with write_transaction(db):

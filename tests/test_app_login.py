@@ -105,23 +105,29 @@ def test_a_correction_records_the_logged_in_name_not_the_address(team):
     assert [h["annotator"] for h in documents.history(team["connection"], doc_id)] == ["ann"]
 
 
-def cookie_scripts(at) -> list[str]:
-    return [element.proto.body for element in at.get("html")]
+def kept(at) -> list[dict]:
+    """What each login store drawn asked the browser (ui/login_store.py): keep a token, forget it, send it."""
+    import json
+
+    return [json.loads(element.proto.json or "{}") for element in at.get("bidi_component")
+            if element.proto.component_name == "ner_studio_login_store"]
 
 
-def test_a_login_sets_a_session_cookie_and_a_logout_anywhere_ends_it(team):
+def test_a_login_has_the_browser_keep_its_token_and_a_logout_anywhere_ends_it(team):
     from storage import login_sessions
 
+    visitor = AppTest.from_file(APP, default_timeout=60).run()
+    [ask] = kept(visitor)
+    assert set(ask) == {"ask"}  # a visitor's browser is asked for the token it keeps, nothing written
     tab = log_in("ann")
     token = tab.session_state["_login_token"]
-    [script] = cookie_scripts(tab)
-    assert f"{login_sessions.COOKIE}={token}; path=/; max-age={login_sessions.IDLE_S}" in script
-    assert login_sessions.restore(team["connection"], token) == "ann"  # what a reload's cookie finds
-    assert cookie_scripts(tab.run()) == []  # written once
+    assert kept(tab) == [{"write": token}]
+    assert login_sessions.restore(team["connection"], token) == "ann"  # what a reload's stored token finds
+    assert kept(tab.run()) == []  # written once
     other = log_in("ann")  # a second tab
     other.button(key="login_logout").click().run()
     assert [t.key for t in other.text_input] == ["login_name", "login_password"]
-    assert [f"{login_sessions.COOKIE}=; path=/; max-age=0" in script for script in cookie_scripts(other)] == [True]
+    assert [store.get("write") for store in kept(other)] == [""]  # the browser forgets it
     assert login_sessions.is_open(team["connection"], token)  # the first tab's session is its own
     tab.button(key="login_logout").click().run()
     assert not login_sessions.is_open(team["connection"], token)

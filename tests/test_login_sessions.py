@@ -45,3 +45,14 @@ def test_logout_new_password_and_removal_end_sessions(db):
     assert not login_sessions.is_open(db, second) and login_sessions.is_open(db, other)
     accounts.remove_account(db, "root")
     assert not login_sessions.is_open(db, other)
+
+
+def test_logins_kept_in_a_cookie_before_issue_22_end_with_the_migration(db, tmp_path):
+    # Their tokens lived in a cookie that pages of other programs on the same host could read.
+    token = login_sessions.open_session(db, "ann")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_end_cookie_sessions'")  # as before it
+    db.conn.commit()
+    reopened = connect(tmp_path / "studio.db")
+    assert not login_sessions.is_open(reopened, token)
+    later = login_sessions.open_session(reopened, "ann")  # new logins are kept as before
+    assert login_sessions.is_open(connect(tmp_path / "studio.db"), later)

@@ -3,18 +3,19 @@ with none, and the server listening on this machine only, the one local user is 
 
 Accounts with argon2 hashes rather than st.login (OIDC): the studio must work without a network
 or an identity provider. Where an organisation has one, st.login can replace login_page().
-A login survives a reload through a cookie holding a random token (storage/login_sessions.py);
-Streamlit reads cookies but cannot set them, so a small script on the page does."""
+A login survives a reload through a random token the browser keeps in this server's localStorage,
+not in a cookie, which every port's pages would get (ui/login_store.py; storage/login_sessions.py)."""
 from __future__ import annotations
 
 import streamlit as st
 
 from storage import accounts, login_sessions
+from ui import login_store
 from ui.plain import md
 
 SESSION_KEY = "_login_account"  # no widget has this key, so no browser can set it
 TOKEN_KEY = "_login_token"  # this tab's login session token (storage/login_sessions.py)
-COOKIE_KEY = "_login_cookie"  # a cookie to write on the next page drawn: the token, or "" to clear it
+STORE_KEY = "_login_store"  # for the browser to keep, on the next page drawn: the token, or "" to forget it
 ENDED_KEY = "_login_ended"  # why the login page shows: a write refused because this tab's login had ended
 LOCAL = {"name": None, "role": "admin", "local": True}
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
@@ -28,17 +29,14 @@ def local_only() -> bool:
 def current(db) -> dict | None:
     """{"name", "role", "local"} of this session's user, None for a visitor who has not logged in.
 
-    The role is read again on every run, so a removed account or a changed role counts at once."""
+    The role is read again on every run, so a removed account or a changed role counts at once.
+    A new tab or a reload starts as a visitor: its login page asks the browser for the token it
+    keeps, which logs it in again (_restore_kept_login)."""
     if not accounts.any_accounts(db):
         return dict(LOCAL) if local_only() else None
     name = st.session_state.get(SESSION_KEY)
     if not login_sessions.is_open(db, st.session_state.get(TOKEN_KEY)):
         name = None  # ended by a logout in another tab using it, or by a new password
-    if name is None:  # a new tab or a reload: the browser may hold a live session's cookie
-        token = _cookie_token()
-        name = login_sessions.restore(db, token)
-        if name is not None:
-            st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = name, token
     account = accounts.get_account(db, name) if name else None
     if account is None:
         st.session_state.pop(SESSION_KEY, None)
@@ -57,11 +55,6 @@ def still_logged_in(db, refused: str = "Not saved") -> bool:
     st.session_state[ENDED_KEY] = (f"{refused}: your login has ended (a logout, a new password or a removed "
                                    "account), so nothing was written. Please log in again.")
     return False
-
-
-def _cookie_token() -> str | None:
-    token = st.context.cookies.get(login_sessions.COOKIE)
-    return token if isinstance(token, str) else None  # AppTest, with no browser, answers with a stand-in object
 
 
 def _client_address() -> str | None:
@@ -85,28 +78,31 @@ def job_owner(db) -> str:
 def logout() -> None:
     from ui.shared import get_db
 
-    login_sessions.close(get_db(), st.session_state.pop(TOKEN_KEY, None))  # the cookie opens nothing now
+    login_sessions.close(get_db(), st.session_state.pop(TOKEN_KEY, None))  # the kept token opens nothing now
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop("annotator", None)  # the name saves record (ui/annotator.py)
-    st.session_state[COOKIE_KEY] = ""
+    st.session_state[STORE_KEY] = ""
 
 
-def write_cookie() -> None:
-    """Set (or clear) the login cookie the last login (or logout) asked for, once."""
-    token = st.session_state.pop(COOKIE_KEY, None)
-    if token is None:
-        return
-    age = login_sessions.IDLE_S if token else 0  # a token is letters, digits, - and _ (token_urlsafe)
-    st.html(f"""<script>document.cookie = "{login_sessions.COOKIE}={token}; path=/; max-age={age}; SameSite=Strict"
-            + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
+def _restore_kept_login() -> None:
+    """Draw the browser's login store, with what the last login (or logout) asked it to keep; a
+    visitor's browser is asked, once a session, for the token it keeps (a reload, a new tab): a
+    live session's token logs this session in."""
+    from ui.shared import get_db
+
+    token = login_store.mount(write=st.session_state.pop(STORE_KEY, None), ask=True)
+    name = login_sessions.restore(get_db(), token)
+    if name is not None and accounts.get_account(get_db(), name) is not None:
+        st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = name, token
+        st.rerun()
 
 
 def login_page() -> None:
     """The only page a visitor gets (app.py): the login form, or why there is none."""
     from ui.shared import get_db
 
+    _restore_kept_login()
     st.title("NER Studio")
-    write_cookie()
     ended = st.session_state.pop(ENDED_KEY, None)
     if ended:
         st.warning(ended)
@@ -129,7 +125,7 @@ def login_page() -> None:
                 return
             token = login_sessions.open_session(get_db(), account["name"])
             st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = account["name"], token
-            st.session_state[COOKIE_KEY] = token
+            st.session_state[STORE_KEY] = token
             st.rerun()
 
 
@@ -139,6 +135,7 @@ def sidebar(user: dict) -> None:
         st.caption("Local mode: no accounts, so you (on this machine) are an admin. To serve a team, add "
                    "accounts with `python -m storage.accounts add NAME --role admin`.")
         return
-    write_cookie()
+    if STORE_KEY in st.session_state:  # just logged in: the browser keeps the token
+        login_store.mount(write=st.session_state.pop(STORE_KEY))
     st.caption(f"Logged in as **{md(user['name'])}** ({user['role']})")
     st.button("Log out", key="login_logout", on_click=logout, type="tertiary")
