@@ -104,15 +104,10 @@ with right:
                                confidence=tagged.lowest_confidence)
         st.rerun()
 
-st.subheader("Tags in the seed's format")
 sentences = formats.sentences_by_line(tagged.text, tagged.tags)
 chars_file, tags_file = formats.pair_strings(sentences) if sentences else ("", "")
-st.caption("One line per line of the text, tokens separated by spaces; spaces and control characters "
-           "are written as <U+XXXX>. The copy button is at the top right of each box.")
-st.code(tags_file, language=None, wrap_lines=True)
-with st.expander("Characters line(s)"):
-    st.code(chars_file, language=None, wrap_lines=True)
 
+st.subheader("Download")  # its own heading: only the first two are the seed's format
 download = st.columns(4)
 download[0].download_button("Characters (.txt)", chars_file, "text.txt", "text/plain", key="predict_dl_chars")
 download[1].download_button("Tags (_TAG.txt)", tags_file, "text_TAG.txt", "text/plain", key="predict_dl_tags")
@@ -121,6 +116,15 @@ download[2].download_button("CoNLL", formats.conll_string(sentences) if sentence
 download[3].download_button("JSON lines", formats.whole_text_jsonl(tagged.text, tagged.tags), "text.jsonl",
                             "application/jsonl", key="predict_dl_jsonl",
                             help="One record for the whole text; offsets are those of the text as pasted.")
+st.caption("The seed's format is a pair of files: the characters and their tags (_TAG). CoNLL has one "
+           "character and its tag a line; JSON lines one record with the entities' offsets.")
+
+st.subheader("Tags in the seed's format")
+st.caption("One line per line of the text, tokens separated by spaces; spaces and control characters "
+           "are written as <U+XXXX>. The copy button is at the top right of each box.")
+st.code(tags_file, language=None, wrap_lines=True)
+with st.expander("Characters line(s)"):
+    st.code(chars_file, language=None, wrap_lines=True)
 
 with st.expander("Confidence per character"):
     figure = go.Figure(go.Scatter(

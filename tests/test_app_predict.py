@@ -141,3 +141,25 @@ def test_odd_characters_are_kept_escaped_and_in_place(studio):
     assert "<U+0007>" in second.split(" ")
     assert [len(line.split(" ")) for line in tags_file.strip().split("\n")] == [len("<b>张三</b> & 😀"),
                                                                                   len("２０２４年\x07abc")]
+
+
+def _in_order(node):
+    """The page's elements in the order they are drawn, columns and expanders opened."""
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for key in sorted(children):
+        yield from _in_order(children[key])
+
+
+def test_the_downloads_have_a_heading_of_their_own(studio):
+    """Issue 22: the four downloads sat under 'Tags in the seed's format', as if all four were that format."""
+    at = tag(SENTENCE)
+    heading, under = None, {}
+    for element in _in_order(at.main):
+        if element.type == "subheader":
+            heading = element.value
+        elif element.type == "download_button":
+            under[element.proto.label] = heading
+    assert under == dict.fromkeys(["Characters (.txt)", "Tags (_TAG.txt)", "CoNLL", "JSON lines"], "Download")
