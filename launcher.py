@@ -7,6 +7,7 @@ so it may restart while a job runs; refresh_jobs marks jobs whose process vanish
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import shlex
@@ -168,9 +169,29 @@ def _spawn(db, job_id: int, argv: list[str], folder: Path, params: dict) -> None
     set_process(db, job_id, process.pid)  # the job may already have marked itself running
 
 
+def resume_point(job: dict) -> dict | None:
+    """What resuming the job would start from: {"epoch", "step", "epochs"} of the last finished
+    epoch its run saved (OUT.resume/state.json, core/run.py), None when there is none: no epoch
+    finished, or the run cleaned it up. Without one, --resume would silently train from the start."""
+    try:
+        argv = shlex.split(job.get("command") or "")
+    except ValueError:
+        return None
+    out = next((value for flag, value in zip(argv, argv[1:]) if flag == "--out"), None)
+    epochs = next((value for flag, value in zip(argv, argv[1:]) if flag == "--epochs"), None)
+    if out is None:
+        return None
+    try:
+        state = json.loads((Path(out).with_name(Path(out).name + ".resume") / "state.json").read_text(encoding="utf-8"))
+        return {"epoch": int(state["epoch"]), "step": int(state["step"]), "epochs": int(epochs) if epochs else None}
+    except (OSError, ValueError, KeyError, TypeError):  # missing, or half written by a killed job
+        return None
+
+
 def resume_problem(db, job: dict) -> str | None:
     """Why the job cannot be resumed, or None when it can: it failed or was cancelled, nobody resumed
-    it yet, and its version does not exist (a resumed job that fails again is resumed in its turn)."""
+    it yet, its version does not exist (a resumed job that fails again is resumed in its turn), and
+    it finished an epoch to resume from."""
     if job["state"] not in RESUMABLE_STATES:
         return f"job {job['id']} is {job['state']}; only failed or cancelled jobs resume"
     if not job.get("command"):
@@ -181,6 +202,8 @@ def resume_problem(db, job: dict) -> str | None:
     name = (job.get("params") or {}).get("name")
     if name and find_version(db, name) is not None:
         return f"a model version named {name!r} exists already"
+    if resume_point(job) is None:
+        return f"no epoch finished before job {job['id']} stopped, so nothing was saved to resume from; start a new job"
     return None
 
 

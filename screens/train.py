@@ -112,8 +112,7 @@ def launch(params: dict) -> None:
     except ValueError as error:
         st.error(f"Could not start: {error}")
         return
-    st.session_state["train_job"] = job_id
-    st.session_state.pop("train_job_pick", None)  # the jobs panel shows the new job, not the one picked before
+    st.session_state["train_job"] = st.session_state["train_job_show"] = job_id  # the jobs panel shows it next
     st.session_state["train_started"] = f"Started job {job_id}."
     st.rerun(scope="app")  # the sidebar shows it at once too
 
@@ -192,10 +191,14 @@ def job_panel() -> None:
     watched |= running
     ids = [job["id"] for job in all_jobs]
     by_id = {job["id"]: job for job in all_jobs}
-    default = st.session_state.get("train_job")
-    if default not in by_id:
-        default = max(running) if running else ids[0]  # the newest running job, else the newest job
-    chosen = st.selectbox("Job", ids, index=ids.index(default), key="train_job_pick",
+    show = st.session_state.pop("train_job_show", None)  # a job just started or resumed here
+    if show in by_id:
+        # Set through the session state, which tells the browser: dropping the key did not, and the
+        # browser sent the job it still showed back on the next poll (a finished one, no Cancel).
+        st.session_state["train_job_pick"] = show
+    elif st.session_state.get("train_job_pick") not in by_id:
+        st.session_state["train_job_pick"] = max(running) if running else ids[0]  # the newest running, else newest
+    chosen = st.selectbox("Job", ids, key="train_job_pick",
                           # no state in the label: the browser keeps an option's first label while it stays chosen
                           format_func=lambda i: f"job {i} · {(by_id[i]['params'] or {}).get('name', '?')}")
     show_job(db, by_id[chosen])
@@ -238,19 +241,26 @@ def show_job(db, job: dict) -> None:
 
 
 def resume_button(db, job: dict) -> None:
-    """Continue a failed or cancelled job from its last finished epoch (a new job, the same version name)."""
+    """Continue a failed or cancelled job from its last finished epoch (a new job, the same version
+    name); offered only when an epoch finished, and saying what it will do."""
     problem = launcher.resume_problem(db, job)
     if problem:
-        st.caption(f"Not resumable: {problem}.")
+        st.caption(f"Not resumable: {md(problem)}.")
         return
-    if st.button("Resume from the last finished epoch", key=f"train_resume_{job['id']}"):
+    point = launcher.resume_point(job)
+    name = (job.get("params") or {}).get("name") or "?"
+    of = f" of {point['epochs']}" if point["epochs"] else ""
+    then = ("scores and saves it" if point["epochs"] and point["epoch"] >= point["epochs"]
+            else "trains on from there, then scores and saves it")
+    st.caption(f"Resuming starts a new job from the model and optimizer saved after epoch {point['epoch']}{of} "
+               f"(step {point['step']:,}), {then} as version {md(name)}.")
+    if st.button(f"Resume from epoch {point['epoch']}", key=f"train_resume_{job['id']}"):
         try:
             new_id = launcher.resume_training(db_path(), job["id"], root=data_dir().parent, user=login.job_owner(db))
         except ValueError as error:
-            st.error(f"Could not resume: {error}")
+            st.error(f"Could not resume: {md(error)}")
             return
-        st.session_state["train_job"] = new_id
-        st.session_state.pop("train_job_pick", None)  # show the new job, not the one it resumes
+        st.session_state["train_job"] = st.session_state["train_job_show"] = new_id  # show it, not the one resumed
         st.rerun(scope="app")
 
 

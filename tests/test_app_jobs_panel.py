@@ -9,6 +9,28 @@ from storage.db import connect
 from test_app_train import PAGE, fill_form, studio, wait_for_end  # noqa: F401 (studio is a fixture)
 
 
+def browser_poll(at, key: str, shown):
+    """The next poll as a browser makes it: the browser keeps the option it shows for a widget and
+    sends it back, unless the server set a new value (set_value); AppTest alone reads the
+    server's state, which hid that the panel fell back to the job picked before."""
+    box = at.selectbox(key=key)
+    return box.set_value(box.value if box.proto.set_value else shown).run()
+
+
+def cancelled_job(db, root, name: str) -> int:
+    """A job as start_training records it (its command names --out), cancelled before any epoch ended."""
+    import shlex
+
+    from launcher import TRAIN_SCRIPT
+
+    job_id = jobs.create_job(db, {"name": name})
+    out = root / "data" / "models" / name
+    jobs.update_job(db, job_id, command=shlex.join(["python", str(TRAIN_SCRIPT), "--out", str(out), "--epochs", "3"]))
+    jobs.record_event(db, job_id, {"event": "step", "epoch": 1, "step": 5, "total_steps": 100})
+    jobs.record_event(db, job_id, {"event": "cancelled", "error": "cancelled by the user"})
+    return job_id
+
+
 def running_job(db, name: str) -> int:
     job_id = jobs.create_job(db, {"name": name})
     jobs.record_event(db, job_id, {"event": "step", "epoch": 1, "step": 5, "total_steps": 100})
@@ -53,8 +75,27 @@ def test_a_job_started_on_the_page_replaces_the_job_picked_before(studio, tiny_b
         assert job_id != old and at.selectbox(key="train_job_pick").value == job_id
         assert any(f"Started job {job_id}." in s.value for s in at.success)
         assert at.button(key=f"train_cancel_{job_id}")
+        # The panel's next poll from a browser that showed the old job still shows the new one.
+        browser_poll(at, "train_job_pick", shown=old)
+        assert at.selectbox(key="train_job_pick").value == job_id and at.button(key=f"train_cancel_{job_id}")
     finally:
         from launcher import cancel_job
 
         cancel_job(db, job_id)
         wait_for_end(studio["db"], job_id, timeout=30)
+
+
+def test_resume_is_not_offered_when_no_epoch_finished(studio):
+    db = connect(studio["db"])
+    job_id = cancelled_job(db, studio["data"].parent, "early")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="train_job_pick").value == job_id
+    assert f"train_resume_{job_id}" not in [b.key for b in at.button]
+    assert any("no epoch finished" in c.value for c in at.caption), [c.value for c in at.caption]
+    import pytest
+
+    from launcher import resume_training
+
+    with pytest.raises(ValueError, match="no epoch finished"):
+        resume_training(studio["db"], job_id, root=studio["data"].parent)

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import launcher
 from test_app_data import write_corpus
+from test_app_jobs_panel import browser_poll
 from test_app_train import PAGE, studio, wait_for_end  # noqa: F401  (studio is a fixture)
 
 
@@ -45,10 +46,15 @@ def test_a_killed_job_resumed_from_the_screen_becomes_its_version(studio, tiny_b
 
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     at.selectbox(key="train_job_pick").set_value(job_id).run()
-    at.button(key=f"train_resume_{job_id}").click().run()
+    resume = at.button(key=f"train_resume_{job_id}")
+    assert resume.label == f"Resume from epoch {epoch}"  # says where it starts again, and the caption what it does
+    assert any(f"after epoch {epoch} of 3" in c.value for c in at.caption), [c.value for c in at.caption]
+    resume.click().run()
     assert not at.exception, at.exception
     resumed_id = at.session_state["train_job"]
     assert resumed_id != job_id and at.selectbox(key="train_job_pick").value == resumed_id
+    browser_poll(at, "train_job_pick", shown=job_id)  # a browser that showed the old job shows the new one
+    assert at.selectbox(key="train_job_pick").value == resumed_id and at.button(key=f"train_cancel_{resumed_id}")
     assert not at.error, [e.value for e in at.error]
 
     resumed = wait_for_end(studio["db"], resumed_id)
