@@ -3,7 +3,7 @@
 Passwords are hashed by argon2-cffi (no crypto of our own); with no accounts at all the app
 serves one local user (ui/login.py). Add accounts from the command line:
     python -m storage.accounts add NAME --role admin   # password prompted, or one line on stdin
-    python -m storage.accounts list | remove NAME | unlock NAME
+    python -m storage.accounts list | remove NAME | unlock NAME [--client ADDRESS]
 
 Failed logins are throttled per client (its address) and per name, so that a stranger's guesses slow
 the stranger and never keep an account's owner out (issue 22: 20 guesses an hour kept the admin out
