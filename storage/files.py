@@ -89,12 +89,14 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = 
     """Import JSON lines {"text": ..., "spans": [[start, end, label], ...]}.
 
     A line with "spans" becomes an imported document (a suggestion to review, or with reviewed a
-    corrected one by importer, as import_pair); a line without, a new document for the queue. Bad
-    lines are refused with their numbers; returns {"imported", "refused", "document_ids"} like import_pair.
+    corrected one by importer, as import_pair); a line without, a new document for the queue, listed
+    in "untagged_ids" as well for the caller to have the model suggest its spans
+    (storage/suggestions.suggest). Bad lines are refused with their numbers; returns {"imported",
+    "refused", "document_ids", "untagged_ids"} like import_pair.
     """
     annotator = _author(path, reviewed, importer)
     name = Path(path).name
-    result = {"imported": 0, "refused": [], "document_ids": []}
+    result = {"imported": 0, "refused": [], "document_ids": [], "untagged_ids": []}
     # A line at a time: a byte that is not UTF-8 spoils its own line only, not the file.
     for line, raw, bad in in_short_transactions(db, text_lines(path)):
         if bad:  # "line L, column C: not UTF-8 ..."
@@ -118,6 +120,7 @@ def import_jsonl(db: sqlite_utils.Database, path, source: str, reviewed: bool = 
                                              f"imported from {name}, line {line}", reviewed)
             else:
                 document_id = _insert_document(db, record["text"], source)
+                result["untagged_ids"].append(document_id)
         except ValueError as error:
             result["refused"].append(f"line {line}: {error}")
             continue

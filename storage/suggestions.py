@@ -1,4 +1,5 @@
-"""Refreshing the queue's suggestions with the active model version.
+"""The model's suggestions in the queue: refreshing them with the active model version, and
+making them for raw text imported without annotations (suggest).
 
 A document joins the queue tagged by whichever version was active then. Once a retraining is
 promoted those suggestions are stale twice over: the annotator would fix mistakes the new version
@@ -32,6 +33,12 @@ def stale_count(db: sqlite_utils.Database, version_name: str) -> int:
     return next(db.query(f"SELECT COUNT(*) AS n {_STALE}", [version_name]))["n"]
 
 
+def untagged_count(db: sqlite_utils.Database) -> int:
+    """Of the stale ones, those no version tagged (raw text imported before imports were tagged)."""
+    return next(db.query(f"SELECT COUNT(*) AS n FROM documents d WHERE {_UNSAVED_MODEL_SUGGESTION} "
+                         "AND d.predicted_by IS NULL"))["n"]
+
+
 def refresh(db: sqlite_utils.Database, tag_texts: Callable, version_name: str,
             progress: Callable[[int, int], None] | None = None) -> list[int]:
     """Re-tag the stale suggestions with tag_texts (a core.predict.Tagger's: texts -> Tagged) and
@@ -40,7 +47,26 @@ def refresh(db: sqlite_utils.Database, tag_texts: Callable, version_name: str,
     A document someone saves while its batch is being tagged keeps their save. progress(done, total)
     follows each batch. Returns the ids refreshed.
     """
-    rows = stale(db, version_name)
+    return _tag(db, stale(db, version_name), tag_texts, version_name, progress)
+
+
+def suggest(db: sqlite_utils.Database, document_ids, tag_texts: Callable, version_name: str,
+            progress: Callable[[int, int], None] | None = None) -> list[int]:
+    """The model's suggestions for these documents (raw text just imported), stored as refresh
+    stores them, so they are reviewed like any sentence the model tagged and ordered by its
+    confidence; a document already saved or annotated is left alone. Returns the ids tagged."""
+    ids = [int(i) for i in document_ids]
+    rows = []
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows += db.query(f"SELECT d.id, d.text FROM documents d WHERE d.id IN ({marks}) AND "
+                         f"{_UNSAVED_MODEL_SUGGESTION} ORDER BY d.id", chunk)
+    return _tag(db, rows, tag_texts, version_name, progress)
+
+
+def _tag(db: sqlite_utils.Database, rows: list[dict], tag_texts: Callable, version_name: str,
+         progress: Callable[[int, int], None] | None) -> list[int]:
     refreshed = []
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]

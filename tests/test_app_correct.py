@@ -266,9 +266,38 @@ def test_with_the_active_version_damaged_the_refresh_uses_the_default_and_then_e
     damage(broken, "4 KB of weights flipped")
     doc_id = documents.add_document(db, "张三在上海工作", "test", [[0, 7, "ORG"]], "v1", 0.1)
     at = open_correct()
-    assert any("the one in use is **default**" in m.value for m in at.markdown)
+    assert any("the version in use is **default**" in m.value for m in at.markdown)
     at.button(key="correct_refresh").click()
     run(at)
     assert any("Refreshed 1 suggestion(s) with default" in s.value for s in at.success)
     assert documents.get_document(db, doc_id)["predicted_by"] == "default"
     assert "correct_refresh" not in [b.key for b in at.button]  # not offered again for the damaged v2
+
+
+def test_raw_text_imports_get_the_active_models_suggestions(db, tiny_model):
+    """Issue 22: a JSON line without spans was queued untagged (no spans, no confidence), and the
+    page then called it a suggestion 'made by another version'. The active version tags it on import."""
+    from core.predict import Tagger
+
+    at = open_correct()
+    at.radio(key="correct_import_kind").set_value("JSON lines")
+    run(at)
+    lines = '{"text": "张三在上海工作"}\n{"text": "北京", "spans": [[0, 2, "LOC"]]}\n'
+    at.file_uploader(key="correct_import_jsonl").set_value(("raw.jsonl", lines.encode(), "application/jsonl"))
+    at.button(key="correct_import_jsonl_go").click()
+    run(at)
+    assert "Imported 2 document(s)" in at.success[0].value
+    assert "1 without annotations tagged by default" in at.success[0].value
+    [raw] = [d for d in documents.queue(db) if d["text"] == "张三在上海工作"]
+    [expected] = Tagger.from_folder(tiny_model).tag_texts(["张三在上海工作"])
+    assert raw["predicted_by"] == "default" and raw["status"] == "new"
+    assert raw["predicted_spans"] == [list(span) for span in expected.spans]
+    assert raw["confidence"] == pytest.approx(expected.lowest_confidence)
+    [annotated] = [d for d in documents.queue(db) if d["text"] == "北京"]
+    assert annotated["predicted_by"] == "import:raw.jsonl"  # a file's own annotations stay the file's
+    run(at)
+    assert "correct_refresh" not in [b.key for b in at.button]  # not "made by another version"
+    documents.add_document(db, "王五去了广州", "an import before imports were tagged")
+    run(at)
+    assert any(m.value.startswith("**1** document(s) waiting for review have no suggestions yet; the version in use")
+               for m in at.markdown)

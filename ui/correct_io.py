@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.corpora import read_pair
 from core.corpus_files import split_paths
-from storage import documents, files
+from storage import documents, files, suggestions
 from ui import annotator, errors, shared
 from ui.plain import md
 
@@ -110,8 +110,32 @@ def _saved(upload, folder: Path) -> Path:
     return path
 
 
+def _suggest(db, result: dict) -> None:
+    """Raw text (lines without spans) gets the active model's suggestions at once, as a sentence
+    drawn from a corpus does: reviewed like them, ordered by that model's confidence, and named
+    as made by the version in use (untagged, the queue called them made by another version)."""
+    untagged = result.get("untagged_ids") or []
+    if not untagged:
+        return
+    bar = st.progress(0.0, text="Loading the model…")
+    used, tagger = shared.active_tagger(db)  # a damaged active version falls back to the default: name that one
+    try:
+        tagged = suggestions.suggest(db, untagged, tagger.tag_texts, used["name"],
+                                     progress=lambda done, total: bar.progress(done / total, f"Tagged {done} of {total}"))
+    except sqlite3.DatabaseError as error:  # imported, not tagged: the refresh offer on the queue tags them
+        errors.show(error, "Imported, but not tagged")
+        return
+    finally:
+        bar.empty()
+    result["suggested"] = (len(tagged), used["name"])
+
+
 def _show_import(result: dict) -> None:
-    st.success(f"Imported {result['imported']} document(s).")
+    message = f"Imported {result['imported']} document(s)."
+    if result.get("suggested"):
+        count, version = result["suggested"]
+        message += f" {count} without annotations tagged by {md(version)}: its spans are suggestions to review."
+    st.success(message)
     notices = result.get("repaired") or []
     if notices:
         st.info("Repaired BIO (an I_ tag without its B_ was read as the start of an entity):\n\n"
@@ -156,6 +180,7 @@ def import_files(db) -> None:
                 db, paths["file"], source=f"import:{upload.name}", reviewed=reviewed,
                 importer=annotator.current()), {"file": upload})
             if result is not None:
+                _suggest(db, result)
                 _show_import(result)
 
 

@@ -39,10 +39,13 @@ def offer_refresh(db) -> None:
     count = suggestions.stale_count(db, version["name"])
     if not count:
         return
+    untagged = suggestions.untagged_count(db)
+    said = [f"**{count - untagged}** suggestion(s) waiting for review were made by another version"] * (count > untagged)
+    said += [f"**{untagged}** document(s) waiting for review have no suggestions yet"] * bool(untagged)
     box = st.container(border=True)
-    box.markdown(f"**{count}** suggestion(s) waiting for review were made by another version; "
-                 f"the one in use is **{md(version['name'])}**. Refreshing re-tags them with it and orders "
-                 "the queue by its confidence. Imported files and saved corrections are not touched.")
+    box.markdown(f"{'; '.join(said)}; the version in use is **{md(version['name'])}**. Refreshing tags them with "
+                 "it and orders the queue by its confidence. Imported files' annotations and saved corrections "
+                 "are not touched.")
     if not box.button(f"Refresh {count} suggestion(s) with {md(version['name'])}", key="correct_refresh"):
         return
     bar = box.progress(0.0, text="Loading the model…")
