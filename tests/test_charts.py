@@ -83,6 +83,20 @@ def test_training_curves_draw_four_series_per_run():
     assert list(figure.data[3].y) == [0.5, 0.7]
 
 
+def test_two_runs_with_the_same_curves_are_both_seen():
+    """Issue 22: on Compare, an improved version's curves (which carry its parent's) hid the parent's
+    exactly. Each run is drawn wider and paler than the next, with its own marker."""
+    curves = [{"epoch": 1, "train_loss": 3.0, "dev_loss": 2.0, "dev_token_accuracy": 0.8, "dev_f1": 0.5}]
+    figure = charts.training_curves({"parent": curves, "improved": curves})
+    under, over = figure.data[:4], figure.data[4:]
+    for a, b in zip(under, over):
+        assert list(a.y) == list(b.y)  # the same points...
+        assert a.line.width > b.line.width and a.opacity < b.opacity  # ...one drawn inside the other's band
+        assert a.marker.symbol != b.marker.symbol and a.line.color != b.line.color
+    alone = charts.training_curves({"parent": curves}).data[0]
+    assert alone.line.width == 2 and alone.opacity == 1.0  # one run: drawn as before
+
+
 def test_per_type_scores_put_micro_last():
     entities = {"micro": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 3},
                 "PER": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2},

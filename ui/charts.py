@@ -16,6 +16,7 @@ OUTLIER_COLOR = "#d62728"
 PERCENT = "%{y:.1%}"
 PERCENT_AXIS = {"range": [0, 1.08], "tickformat": ".0%"}
 START, END = "START", "END"
+RUN_MARKERS = ["circle", "diamond", "square", "x", "triangle-up", "star"]  # one per run compared
 
 
 # ---- Model: CRF transitions -----------------------------------------------------------------
@@ -79,12 +80,17 @@ def training_curves(runs: dict[str, list[dict]]) -> go.Figure:
     """Loss (train solid, dev dashed), dev token accuracy and dev entity F1 per epoch.
 
     runs: {run name: curves.json rows}; one colour per run, so the same figure compares versions.
+    Runs often share epochs point for point (an improvement carries its parent's curves), so each
+    run is drawn wider and paler than the ones after it, with its own marker: a later run's line
+    runs inside an earlier one's band instead of hiding it.
     """
     figure = make_subplots(rows=1, cols=3, subplot_titles=("loss", "dev token accuracy", "dev entity F1"))
     palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
     for index, (name, curves) in enumerate(runs.items()):
         epochs = [row["epoch"] for row in curves]
         prefix = f"{name}: " if len(runs) > 1 else ""
+        behind = len(runs) - 1 - index  # runs drawn over this one
+        style = {"width": 2 + 3 * behind}, {"symbol": RUN_MARKERS[index % len(RUN_MARKERS)], "size": 6 + 3 * behind}
         series = [
             (1, "train loss", [row.get("train_loss") for row in curves], "solid"),
             (1, "dev loss", [row.get("dev_loss") for row in curves], "dash"),
@@ -95,7 +101,8 @@ def training_curves(runs: dict[str, list[dict]]) -> go.Figure:
             # One run: a colour per series; several: a colour per run, so runs read apart.
             color = palette[(index if len(runs) > 1 else number) % len(palette)]
             figure.add_trace(go.Scatter(x=epochs, y=values, name=prefix + label, mode="lines+markers",
-                                        line={"color": color, "dash": dash}, legendgroup=name), row=1, col=col)
+                                        line={"color": color, "dash": dash, **style[0]}, marker=style[1],
+                                        opacity=0.45 if behind else 1.0, legendgroup=name), row=1, col=col)
     figure.update_xaxes(title_text="epoch", dtick=1)
     for col in (2, 3):
         figure.update_yaxes(tickformat=".0%", hoverformat=".1%", row=1, col=col)
