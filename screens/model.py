@@ -23,6 +23,18 @@ from ui.versions import lineage_text, version_curves, version_label, version_sco
 VIEWS = ["Transitions", "Training curves", "Scores", "Confusion", "Compare", "Experiments"]
 
 
+def shown_path(path, base: Path = ROOT) -> str:
+    """A path as visitors see it: relative to the studio's folder (or base), never the server's
+    absolute path; outside both, its last two parts."""
+    path = Path(path)
+    for root in (ROOT, base):
+        try:
+            return str(path.resolve().relative_to(Path(root).resolve()))
+        except ValueError:
+            continue
+    return str(Path(*path.parts[-2:]))
+
+
 def experiments_root() -> Path:
     """Where `python -m core experiment <study>` writes <study>/results.json (tests: NER_STUDIO_EXPERIMENTS)."""
     return Path(os.environ.get("NER_STUDIO_EXPERIMENTS", ROOT / "results" / "experiments"))
@@ -97,7 +109,7 @@ def show_confusion(version: dict, folder: str) -> None:
                                       value=SAMPLE_SIZE, key="model_sample_size")
         report = sample_report(folder, folder_stamp(folder), str(data_dir()), per_corpus)
         if not report["corpora"]:
-            st.info(f"No prepared test split under {data_dir() / 'corpora'} to tag. Build them with: "
+            st.info(f"No prepared test split under {shown_path(data_dir() / 'corpora')} to tag. Build them with: "
                     "python -m core prepare")
             return
         confusion = report["confusion"]
@@ -143,7 +155,7 @@ def show_experiments() -> None:
         try:
             rows = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
         except json.JSONDecodeError as error:
-            st.error(f"{path} is not valid JSON ({error}); rerun: python -m core experiment {study}")
+            st.error(f"{shown_path(path, root)} is not valid JSON ({error}); rerun: python -m core experiment {study}")
             continue
         if not rows:
             st.info(f"No results yet; run: python -m core experiment {study}")
@@ -157,7 +169,7 @@ def show_experiments() -> None:
                      hide_index=True)  # scores as everywhere: percent, one decimal
         table = path.with_name("results.md")
         if table.exists():
-            st.caption(f"Table and the command that reproduces it: {table}")
+            st.caption(f"Table and the command that reproduces it: {shown_path(table, root)}")
 
 
 st.title("Model")
@@ -167,10 +179,10 @@ versions = list_versions(db)
 version = choose_version(versions, "Version", "model_version", active["id"] if active else None)
 folder = model_folder(version)
 if not is_model_folder(folder):
-    st.error(f"The folder of version {version['name']} ({folder}) is missing or incomplete. "
+    st.error(f"The folder of version {version['name']} ({shown_path(folder)}) is missing or incomplete. "
              "Choose another version, or make another one active on the Train screen.")
     st.stop()
-st.caption(f"{folder} · created {version.get('created_at', '?')}")
+st.caption(f"{shown_path(folder)} · created {version.get('created_at', '?')}")
 origin = lineage_text(version, read_json(folder, TRAINING_FILE), jobs.get_job(db, version["job_id"]) if version.get("job_id") else None)
 if origin:
     st.caption(origin)

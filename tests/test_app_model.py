@@ -107,3 +107,19 @@ def test_model_page_plots_study_results_and_names_the_command_for_missing_ones(m
     assert bars["data"][0]["x"] == ["crf", "softmax"] and bars["data"][0]["y"] == [0.8, 0.7]
     assert [i.value for i in at.info] == ["No results yet; run: python -m core experiment init",
                                           "No results yet; run: python -m core experiment layers"]
+
+
+def test_the_model_page_shows_no_absolute_server_path(model_page, tmp_path, tiny_model):
+    """Issue 22: the Experiments caption named results.md by its absolute path on the server (and
+    the page's caption the version's folder)."""
+    study = tmp_path / "experiments" / "head"
+    study.mkdir(parents=True)
+    rows = [{"variant": "crf", "dev_f1": 0.8, "test": {"msra": {"entities": {"micro": {"f1": 0.8}}}}}]
+    (study / "results.json").write_text(json.dumps(rows), encoding="utf-8")
+    (study / "results.md").write_text("| variant |\n", encoding="utf-8")
+    at = model_page.run()
+    at.radio(key="model_view").set_value("Experiments").run()
+    assert not at.exception, at.exception
+    shown = " ".join(c.value for c in at.caption)
+    assert "head/results.md" in shown
+    assert str(tmp_path) not in shown and str(tiny_model.parent) not in shown and str(ROOT) not in shown
