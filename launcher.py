@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core.run_cli import PARAM_NAMES, params_to_argv
 from storage.accounts import any_accounts, get_account
 from storage.db import connect, write_transaction
 from storage.documents import REVIEWED
@@ -32,12 +33,10 @@ TRAIN_SCRIPT = REPO_ROOT / "train_job.py"
 VANISHED = "process ended without finishing (killed?)"
 LAUNCH_GRACE_S = 60  # a queued job without a process after this long was never launched
 
-# params -> train_job.py flags: a key k becomes --k with _ as -; True is a bare flag, False and
-# None are left out, a list is joined with commas (data=["msra", "pd"] -> --data msra,pd).
-TRAIN_PARAMS = ("data", "data_dir", "corrections_repeat", "mention_swap", "encoder", "init_from", "improves",
-                "keep_start", "guard_sentences", "forget_limit", "keep_start_max", "head", "layers", "init", "epochs", "batch_size", "lr", "head_lr_multiplier", "warmup_fraction",
-                "classifier_lr_multiplier", "time_budget", "patience", "max_steps", "train_limit",
-                "dev_limit", "test_limit", "no_test", "seed", "device", "save_dtype", "replay")
+# A job's params are train_job.py's flags by name (core/run_cli.py derives them from RunOptions and
+# TrainSettings: a key k becomes --k with _ as -; True is a bare flag, False and None are left out, a
+# list is joined with commas), less out, corrections and heldout, which the launcher writes itself.
+TRAIN_PARAMS = PARAM_NAMES
 # Read here, not passed on: use_corrections snapshots the reviewed documents for the job (and the
 # imported suggestions too with include_imported); heldout_every holds every n-th of them out
 # (scored, never trained on); name is the new version's name and folder (default:
@@ -54,21 +53,8 @@ _processes: dict[int, subprocess.Popen] = {}  # pid -> the Popen we started: pol
 
 def train_flags(params: dict) -> list[str]:
     """train_job.py's flags for params (see TRAIN_PARAMS); ValueError on an unknown key."""
-    unknown = sorted(set(params) - set(TRAIN_PARAMS) - set(STUDIO_PARAMS))
-    if unknown:
-        raise ValueError(f"unknown training parameter(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(TRAIN_PARAMS + STUDIO_PARAMS)}")
-    flags = []
-    for key in TRAIN_PARAMS:
-        value = params.get(key)
-        if value is None or value is False:
-            continue
-        flag = "--" + key.replace("_", "-")
-        if value is True:
-            flags.append(flag)
-        else:
-            flags += [flag, ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)]
-    return flags
+    return params_to_argv({key: value for key, value in params.items() if key not in STUDIO_PARAMS},
+                          allowed=TRAIN_PARAMS)
 
 
 def job_dir(root, job_id: int) -> Path:

@@ -41,8 +41,13 @@ _HELP = {
     "device": "auto, cpu, cuda", "resume": "continue from OUT.resume if it exists",
     "time_budget": "minutes; the schedule shrinks to fit",
 }
-_SETTINGS_FLAGS = ("epochs", "batch_size", "lr", "head_lr_multiplier", "classifier_lr_multiplier",
+_SETTINGS_FLAGS = ("epochs", "batch_size", "lr", "crf_lr_multiplier", "classifier_lr_multiplier",
                    "warmup_fraction", "patience", "max_steps", "seed", "lac_lr", "lac_embedding_lr")
+# Old flag names still accepted: a resumed job replays its recorded command, and a job row's params
+# or a script may use the old name. New name -> old name.
+_ALIASES = {"crf_lr_multiplier": "head_lr_multiplier"}
+# Flags the launcher writes itself for a job; the rest are what a job's params may set.
+_LAUNCHER_FLAGS = ("out", "corrections", "heldout", "resume")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -60,16 +65,20 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
     return parser
 
 
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def _add_flag(parser, name: str, default, annotation: str) -> None:
     """--name-with-dashes typed from the field's annotation ("int | None" -> int)."""
-    flag = "--" + name.replace("_", "-")
+    flags = [_flag(name)] + ([_flag(_ALIASES[name])] if name in _ALIASES else [])
     if isinstance(default, bool):
-        parser.add_argument(flag, action="store_true", help=_HELP.get(name))
+        parser.add_argument(*flags, action="store_true", help=_HELP.get(name))
     elif name == "out":
-        parser.add_argument(flag, required=True, help=_HELP[name])
+        parser.add_argument(*flags, required=True, help=_HELP[name])
     else:
         kind = {"int": int, "float": float}.get(annotation.split("|")[0].strip(), str)
-        parser.add_argument(flag, type=kind, default=default, choices=_CHOICES.get(name), help=_HELP.get(name))
+        parser.add_argument(*flags, type=kind, default=default, choices=_CHOICES.get(name), help=_HELP.get(name))
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
@@ -78,6 +87,53 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
                              time_budget_s=values["time_budget"] * 60 if values.get("time_budget") else None)
     return RunOptions(**{f.name: values[f.name] for f in fields(RunOptions) if f.name != "settings"},
                       settings=settings)
+
+
+# ---- options -> argv: the one way a run's options become a command line ------------------------
+PARAM_NAMES = tuple(f.name for f in fields(RunOptions) if f.name not in ("settings", *_LAUNCHER_FLAGS)) \
+    + _SETTINGS_FLAGS + ("time_budget",)  # the keys of a job's params (launcher.start_training)
+
+
+def params_to_argv(params: dict, allowed=None) -> list[str]:
+    """The flags for params keyed by flag name (time_budget in minutes; an old name in _ALIASES is
+    taken for the new one): True is a bare flag, False and None are left out, a list is joined with
+    commas (data=["msra", "pd"] -> --data msra,pd). Keys outside `allowed` (default: every run flag)
+    raise ValueError naming them."""
+    renamed = {old: new for new, old in _ALIASES.items()}
+    params = {renamed.get(key, key): value for key, value in params.items()}
+    known = tuple(allowed) if allowed is not None else PARAM_NAMES + _LAUNCHER_FLAGS
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(f"unknown training parameter(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    argv = []
+    for name in known:
+        value = params.get(name)
+        if value is None or value is False:
+            continue
+        if value is True:
+            argv.append(_flag(name))
+        else:
+            argv += [_flag(name), ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)]
+    return argv
+
+
+def options_to_argv(options: RunOptions) -> list[str]:
+    """The flags whose parse (add_run_arguments, options_from_args) gives options back: every
+    value that differs from its default. ValueError for a setting no flag carries."""
+    default_options, default_settings = RunOptions(out=options.out), TrainSettings()
+    params = {f.name: getattr(options, f.name) for f in fields(RunOptions)
+              if f.name != "settings" and (f.name == "out" or getattr(options, f.name) != getattr(default_options, f.name))}
+    for option in fields(TrainSettings):
+        value = getattr(options.settings, option.name)
+        if value == getattr(default_settings, option.name):
+            continue
+        if option.name == "time_budget_s":
+            params["time_budget"] = value / 60
+        elif option.name in _SETTINGS_FLAGS:
+            params[option.name] = value
+        else:
+            raise ValueError(f"setting {option.name}={value!r} has no command-line flag")
+    return params_to_argv(params)
 
 
 def command_line_sinks(args: argparse.Namespace, enabled: bool = True) -> list[Sink]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import InitVar, asdict, dataclass, field
 from typing import Callable
 
 import torch
@@ -39,7 +39,7 @@ class TrainSettings:
     epochs: int = 3
     batch_size: int = 32
     lr: float = 5e-5  # encoder learning rate
-    head_lr_multiplier: float = 100.0  # the CRF starts from scratch and needs big steps: 100x (seed's finding)
+    crf_lr_multiplier: float = 100.0  # the CRF starts from scratch and needs big steps: 100x (seed's finding)
     classifier_lr_multiplier: float = 10.0  # the new linear layer: between encoder and CRF
     # LAC's BiGRU and embedding (as the encoder or stacked): 0 keeps them frozen. Tuned naively on
     # the 1990s corpora LAC forgets today's names (DESIGN.md: modern news 81.2 -> 64.5 at 1e-3).
@@ -62,6 +62,17 @@ class TrainSettings:
     after_training_chars: int = 0
     after_training_s: float = 0.0  # the caller's other work after training (saving), kept and counted likewise
     amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
+    # crf_lr_multiplier's old name: training.json files and callers written before the rename
+    # still load (TrainSettings(**saved["settings"])); asdict() writes the new name only.
+    head_lr_multiplier: InitVar[float | None] = None
+
+    def __post_init__(self, head_lr_multiplier: float | None) -> None:
+        if head_lr_multiplier is not None:
+            self.crf_lr_multiplier = head_lr_multiplier
+
+
+# Reading the old name gives the new field (the InitVar's class default would say None).
+TrainSettings.head_lr_multiplier = property(lambda settings: settings.crf_lr_multiplier)
 
 
 def split_long(examples: list[Example], max_chars: int) -> list[Example]:
@@ -185,7 +196,7 @@ def make_optimizer(model: NerModel, settings: TrainSettings) -> torch.optim.Opti
         {"params": encoder_decay, "lr": settings.lr, "weight_decay": settings.weight_decay},
         {"params": encoder_no_decay, "lr": settings.lr, "weight_decay": 0.0},
         {"params": classifier, "lr": settings.lr * settings.classifier_lr_multiplier, "weight_decay": 0.0},
-        {"params": crf, "lr": settings.lr * settings.head_lr_multiplier, "weight_decay": 0.0},
+        {"params": crf, "lr": settings.lr * settings.crf_lr_multiplier, "weight_decay": 0.0},
         {"params": lac_gru, "lr": settings.lac_lr, "weight_decay": 0.0},
         {"params": lac_embedding, "lr": settings.lac_embedding_lr, "weight_decay": 0.0},
     ]

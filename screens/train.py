@@ -161,8 +161,8 @@ def start_form(db) -> None:
         columns = st.columns(2)
         lr = columns[0].number_input("Encoder learning rate", 1e-7, 1.0, value=DEFAULTS.lr, step=1e-5, format="%.1e",
                                      key="train_lr")
-        head_lr = columns[1].number_input("Head learning rate × (CRF and classifier start from scratch)", 1.0,
-                                          10_000.0, value=DEFAULTS.head_lr_multiplier, key="train_head_lr")
+        crf_lr = columns[1].number_input("CRF learning rate × (the CRF starts from scratch)", 1.0,
+                                         10_000.0, value=DEFAULTS.crf_lr_multiplier, key="train_head_lr")
     st.caption(f"The job runs as its own process on {'the GPU (' + gpu + ')' if gpu else 'the CPU'}; "
                "you may leave this page or restart the app meanwhile.")
     for problem in problems:
@@ -170,7 +170,7 @@ def start_form(db) -> None:
     if st.button("Start training", type="primary", disabled=bool(problems), key="train_start"):
         params = build_params(name=name, data=data, data_dir=root, use_corrections=use_corrections,
                               corrections_repeat=repeat, encoder=encoder, head=head, layers=layers, epochs=epochs,
-                              lr=lr, head_lr_multiplier=head_lr, batch_size=batch_size, time_budget=time_budget,
+                              lr=lr, crf_lr_multiplier=crf_lr, batch_size=batch_size, time_budget=time_budget,
                               train_limit=train_limit)
         launch(params)
 

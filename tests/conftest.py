@@ -53,7 +53,7 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
     torch.manual_seed(0)
     model = build_model(encoder_dir, NerConfig())
     examples = [Example(list(text), spans_to_tags(spans, len(text))) for text, spans in SENTENCES]
-    settings = TrainSettings(epochs=epochs, batch_size=6, lr=1e-3, head_lr_multiplier=10, classifier_lr_multiplier=1,
+    settings = TrainSettings(epochs=epochs, batch_size=6, lr=1e-3, crf_lr_multiplier=10, classifier_lr_multiplier=1,
                              patience=epochs, log_every=1000)
     history = [event for event in train(model, examples * 8, examples, settings) if event["event"] == "epoch"]
     return model.save(out, {CURVES_FILE: history})

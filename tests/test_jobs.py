@@ -40,7 +40,7 @@ def db_path(tmp_path):
 
 def _params(corpus, tiny_bert, **overrides):
     return {"data": [str(corpus)], "data_dir": str(corpus.parent), "encoder": str(tiny_bert), "epochs": 2, "batch_size": 6, "lr": 1e-3,
-            "head_lr_multiplier": 10, "classifier_lr_multiplier": 1, **overrides}
+            "crf_lr_multiplier": 10, "classifier_lr_multiplier": 1, **overrides}
 
 
 def _wait(db, job_id, until, timeout=120.0) -> dict:
@@ -129,13 +129,46 @@ def test_start_training_refuses_unknown_params_before_creating_a_job(tmp_path, d
     db.close()
 
 
-def test_every_train_param_is_a_train_job_flag():
+def test_options_become_argv_that_parses_back_to_the_same_options():
+    """The one way options become a command line (core.run_cli.options_to_argv) round-trips through
+    train_job.py's parser, for every flag a job's params may set at a value off its default."""
+    from core.run import RunOptions
+    from core.run_cli import options_from_args, options_to_argv
+    from core.train import TrainSettings
     from train_job import parse_args
 
-    defaults = vars(parse_args(["--out", "x"]))
-    assert [key for key in TRAIN_PARAMS if key not in defaults] == []
-    assert train_flags({"data": ["msra", "pd"], "no_test": True, "layers": None, "lr": 1e-3}) == \
-        ["--data", "msra,pd", "--lr", "0.001", "--no-test"]
+    options = RunOptions(out="m/v2", data="msra,/corpora/mine", data_dir="/data", corrections="c.jsonl",
+                         corrections_repeat=7, mention_swap=0.5, replay=300, heldout="h.jsonl", encoder="enc",
+                         stack="lac", init_from="m/v1", improves="m/v0", keep_start=0.2, guard_sentences=50,
+                         forget_limit=2.0, keep_start_max=0.4, head="softmax", layers=2, init="random",
+                         train_limit=10, dev_limit=0, test_limit=30, no_test=True, device="cpu",
+                         save_dtype="float16", resume=True,
+                         settings=TrainSettings(epochs=4, batch_size=8, lr=3e-5, crf_lr_multiplier=5.0,
+                                                classifier_lr_multiplier=2.0, warmup_fraction=0.1, patience=3,
+                                                max_steps=40, seed=7, lac_lr=1e-4, lac_embedding_lr=1e-5,
+                                                time_budget_s=90.0))
+    assert options_from_args(parse_args(options_to_argv(options))) == options
+    assert options_from_args(parse_args(options_to_argv(RunOptions(out="m")))) == RunOptions(out="m")
+
+
+def test_train_flags_are_the_run_flags_with_lists_joined_and_falsy_values_left_out():
+    flags = train_flags({"data": ["msra", "pd"], "no_test": True, "layers": None, "lr": 1e-3, "name": "v"})
+    assert flags == ["--data", "msra,pd", "--no-test", "--lr", "0.001"]  # name is the studio's, not a flag
+    assert set(TRAIN_PARAMS) >= {"data", "epochs", "crf_lr_multiplier", "time_budget"}
+    assert not {"out", "corrections", "heldout", "resume"} & set(TRAIN_PARAMS)  # the launcher writes those
+
+
+def test_the_old_crf_multiplier_name_still_loads_as_flag_param_and_saved_setting():
+    import json
+
+    from conftest import ROOT
+    from core.train import TrainSettings
+    from train_job import parse_args
+
+    assert parse_args(["--out", "x", "--head-lr-multiplier", "7"]).crf_lr_multiplier == 7.0
+    assert train_flags({"head_lr_multiplier": 7}) == ["--crf-lr-multiplier", "7"]  # an old job row's params
+    saved = json.loads((ROOT / "models" / "fast" / "training.json").read_text(encoding="utf-8"))["settings"]
+    assert "head_lr_multiplier" in saved and TrainSettings(**saved).crf_lr_multiplier == saved["head_lr_multiplier"]
 
 
 def test_record_event_folds_events_into_the_row(tmp_path):

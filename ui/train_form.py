@@ -55,12 +55,12 @@ def encoder_info(folder) -> dict | None:
 
 
 def build_params(*, name: str, data: list[str], data_dir, use_corrections: bool, corrections_repeat: int,
-                 encoder, head: str, layers: int, epochs: int, lr: float, head_lr_multiplier: float,
+                 encoder, head: str, layers: int, epochs: int, lr: float, crf_lr_multiplier: float,
                  batch_size: int, time_budget: float = 0, train_limit: int = 0) -> dict:
     """launcher.start_training's params; zero time budget and train limit mean none."""
     params = {"data": list(data), "data_dir": str(data_dir), "use_corrections": bool(use_corrections),
               "encoder": str(encoder), "head": head, "layers": int(layers), "epochs": int(epochs),
-              "lr": float(lr), "head_lr_multiplier": float(head_lr_multiplier), "batch_size": int(batch_size)}
+              "lr": float(lr), "crf_lr_multiplier": float(crf_lr_multiplier), "batch_size": int(batch_size)}
     if use_corrections:
         params["corrections_repeat"] = int(corrections_repeat)
     if name.strip():
