@@ -9,10 +9,10 @@ CPU (all of it on a GPU) and the held-out corrections, and all of it fits the ti
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import repeat_policy
 from core.integrity import is_complete
 from core.model import TRAINING_FILE, is_model_folder, read_json
 
@@ -22,8 +22,7 @@ class ImproveRecipe:
     time_budget_min: float = 8.0  # training + evaluation + saving; start-up comes on top (issue: 10 min in all)
     gpu_time_budget_min: float = 1.5  # the issue's 2 minutes on a GPU, start-up included
     replay_per_corpus: int = 1000  # sentences of each base corpus replayed beside the corrections
-    corrections_share: float = 0.5  # repeated corrections make about this share of the examples
-    max_repeat: int = 20  # beyond this a few corrections are memorised rather than learned from
+    corrections_share: float = 0.5  # repeated corrections make about this share of the examples (capped: core/repeat_policy.py)
     # Repeats after the first swap this share of their entities for others of the same type from
     # the corrections (core/augment.py), so the repeats teach contexts rather than strings.
     mention_swap: float = 0.5
@@ -53,11 +52,8 @@ class ImproveRecipe:
 
 def corrections_repeat(corrections: int, replay_total: int, recipe: ImproveRecipe = ImproveRecipe()) -> int:
     """Times each correction is repeated so that the corrections are corrections_share of the examples."""
-    if corrections <= 0:
-        return 1
     share = recipe.corrections_share
-    wanted = share * replay_total / ((1 - share) * corrections)
-    return max(1, min(recipe.max_repeat, math.ceil(wanted)))
+    return repeat_policy.corrections_repeat(corrections, replay_total, ratio=share / (1 - share))
 
 
 def improvement_base(active_folder) -> Path:

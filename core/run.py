@@ -26,6 +26,7 @@ from core.labels import DEFAULT_TAGS, ENTITY_TYPES, tag_types
 from core.lac import LAC_FOLDER, is_lac_folder
 from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
+from core.repeat_policy import FIXED_REPEAT
 from core.train import TrainSettings, TrainState, evaluate, train
 from core.threads import configure as configure_threads
 from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
@@ -48,7 +49,7 @@ class RunOptions:
     data: str = "msra,pd"  # comma-separated corpora: msra, pd, or folders with train/dev splits
     data_dir: str = "data"
     corrections: str | None = None  # JSON-lines file of corrected documents (text + spans)
-    corrections_repeat: int = 5  # times each correction is repeated, so a few hundred matter
+    corrections_repeat: int = FIXED_REPEAT  # times each correction is repeated, so a few hundred matter
     # Share of the entities swapped, in each repeat after the first, for another of the same type
     # from the corrections (core/augment.py): the model learns contexts, not only strings.
     mention_swap: float = 0.0

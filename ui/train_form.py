@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core import repeat_policy
 from core.corpus_files import split_paths
 
 BUNDLED_CHOICES = {"msra + pd": ["msra", "pd"], "msra": ["msra"], "pd": ["pd"]}
 FOLDER_CHOICE = "a corpus folder…"
-CORRECTIONS_SHARE = 0.1  # repeated corrections should be about this share of the training sentences
-MAX_REPEAT = 50  # beyond this the model memorises the corrections rather than learning from them
+# Training from the encoder over whole corpora: the repeated corrections about a tenth as many as
+# the corpus sentences, so they matter without crowding out the corpora.
+CORRECTIONS_RATIO = 0.1
 
 
 def corpus_problems(folder) -> list[str]:
@@ -29,14 +31,10 @@ def count_lines(path) -> int:
 
 
 def suggested_repeat(corrections: int, base_sentences: int) -> int:
-    """How often to repeat each correction so that together they make about 10% of the base data.
-
-    A few hundred corrections against ~90k corpus sentences would otherwise be noise; the cap
-    keeps a handful of corrections from being memorised.
-    """
-    if corrections <= 0:
-        return 1
-    return max(1, min(MAX_REPEAT, round(CORRECTIONS_SHARE * base_sentences / corrections)))
+    """How often to repeat each correction so that together they make about 10% of the base data
+    (core/repeat_policy.py, which also caps it)."""
+    return repeat_policy.corrections_repeat(corrections, base_sentences, CORRECTIONS_RATIO,
+                                            cap=repeat_policy.FULL_TRAINING_MAX_REPEAT)
 
 
 def encoder_info(folder) -> dict | None:
