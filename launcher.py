@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core.heldout import enough_to_score
 from core.run_cli import PARAM_NAMES, params_to_argv
 from storage.accounts import any_accounts, get_account
 from storage.db import connect, write_transaction
@@ -45,7 +46,6 @@ TRAIN_PARAMS = PARAM_NAMES
 DEFAULT_MAX_RUNNING = 2
 STUDIO_PARAMS = ("use_corrections", "include_imported", "heldout_every", "name", "parent", "resumes", "user")
 RESUMABLE_STATES = ("failed", "cancelled")
-MIN_HELDOUT = 5  # fewer held-out documents are too few to score: the fixed set alone judges the version
 _NAME = re.compile(r"\w[\w.-]*")
 
 _processes: dict[int, subprocess.Popen] = {}  # pid -> the Popen we started: polling it reaps the child
@@ -251,7 +251,7 @@ def _snapshot(db, folder: Path, params: dict) -> dict:
                              every, statuses)
     recorded = {"corrections_count": written["train"], "corrections_seen": written["seen"],
                 "heldout_count": written["heldout"], "heldout_ids": written["heldout_ids"]}
-    if every and written["heldout"] < MIN_HELDOUT:
+    if every and not enough_to_score(written["heldout"]):
         recorded["heldout_note"] = (f"only {written['heldout']} held-out document(s), too few to score: the "
                                     "version is judged on the fixed evaluation set alone")
         recorded["heldout_count"] = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import repeat_policy
+from core import heldout, repeat_policy
 from core.integrity import is_complete
 from core.model import TRAINING_FILE, is_model_folder, read_json
 
@@ -47,7 +47,7 @@ class ImproveRecipe:
     crf_lr_multiplier: float = 5.0
     classifier_lr_multiplier: float = 5.0
     fixed_sample: int = 300  # sentences of each fixed test set scored on a CPU (a GPU scores them all)
-    heldout_every: int = 5  # every 5th reviewed document (by id) is held out and only scored
+    heldout_every: int = heldout.EVERY  # core/heldout.py: held out and only scored
 
 
 def corrections_repeat(corrections: int, replay_total: int, recipe: ImproveRecipe = ImproveRecipe()) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 import launcher
+from core import heldout
 from core.corpus_files import corpora_root, corpus_folder, split_paths
 from core.improve import ImproveRecipe, improve_params
 from core.model import HEADS
@@ -89,7 +90,7 @@ def improve_form(db) -> None:
     st.caption(f"{found['train']} reviewed documents to learn from; {found['heldout']} held out (every "
                f"{recipe.heldout_every}th, by id), never trained on, to judge the new version. "
                "Imported files count once reviewed.")
-    if found["heldout"] < launcher.MIN_HELDOUT:
+    if not heldout.enough_to_score(found["heldout"]):
         st.info(f"Only {found['heldout']} held-out document(s): too few to score. The new version will be "
                 "judged on the fixed evaluation set alone.")
     budget = st.number_input("Time budget, minutes (training, evaluation and saving)", 0.5, 120.0,

@@ -10,13 +10,8 @@ import json
 import sqlite_utils
 
 from core.atomic import write_text
+from core.heldout import is_heldout
 from storage.documents import REVIEWED, documents_in
-
-
-def is_heldout(document_id: int, every: int) -> bool:
-    """Every `every`-th document by id is held out (0: none). By id, so a document held out once is
-    held out in every later round and never trained on."""
-    return every > 0 and document_id % every == 0
 
 
 def write_snapshot(db: sqlite_utils.Database, train_path, heldout_path=None, heldout_every: int = 0,
