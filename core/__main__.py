@@ -179,11 +179,13 @@ def cmd_eval(args) -> int:
 
 def cmd_silver(args) -> int:
     from core.silver import silver_corpus
-    from core.training_data import corpus_folder
+    from core.corpus_files import corpus_folder, pair_paths
 
     source = corpus_folder(args.corpus, args.data_dir)
-    if not (source / "train.txt").exists():
-        raise SystemExit(f"error: {source} has no train.txt (a bundled name needs the set-up: python -m core prepare)")
+    train_chars = pair_paths(source, "train")[0]
+    if not train_chars.exists():
+        raise SystemExit(f"error: {source} has no {train_chars.name} (a bundled name needs the set-up: "
+                         "python -m core prepare)")
     tagger = _tagger(args.model, args.device, args.batch_size)
     types = set(args.types.split(","))
     unknown = types - set(tagger.model.entity_types)

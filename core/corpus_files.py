@@ -1,5 +1,5 @@
 """Where corpora live on disk: <data dir>/corpora/<name>/ for the bundled ones (or any folder),
-each split a chars/TAG pair <split>.txt + <split>_TAG.txt. The one module that knows the layout.
+each split a chars/TAG pair <split>.txt + <split>_TAG.txt (pair_paths). The one module that knows the layout.
 """
 from __future__ import annotations
 
@@ -19,9 +19,13 @@ def corpus_folder(name_or_dir: str, data_dir=DATA_DIR) -> Path:
     return corpora_root(data_dir) / name_or_dir if name_or_dir in BUNDLED else Path(name_or_dir)
 
 
+def pair_paths(folder, split: str) -> tuple[Path, Path]:
+    """The chars and TAG files of a split inside a corpus folder."""
+    return Path(folder) / f"{split}.txt", Path(folder) / f"{split}_TAG.txt"
+
+
 def split_paths(name_or_dir: str, split: str, data_dir=DATA_DIR) -> tuple[Path, Path]:
-    folder = corpus_folder(name_or_dir, data_dir)
-    return folder / f"{split}.txt", folder / f"{split}_TAG.txt"
+    return pair_paths(corpus_folder(name_or_dir, data_dir), split)
 
 
 def has_split(name_or_dir: str, split: str, data_dir=DATA_DIR) -> bool:

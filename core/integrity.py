@@ -88,9 +88,11 @@ def main(argv=None) -> int:
         return 2
     command, folder = argv[0], Path(argv[1])
     if command == "seal":
+        from core.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE  # here: core.model imports this module
+
         # What loading reads; curves, scores and the run's record are results, not the model.
         names = [p.name for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".safetensors")
-                 and p.name not in (SEAL_FILE, "curves.json", "scores.json", "training.json")]
+                 and p.name not in (SEAL_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE)]
         print(seal(folder, names))
         return 0
     try:

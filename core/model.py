@@ -3,7 +3,8 @@
 A saved model is a folder: config.json (our settings and the encoder's config), weights in
 model.safetensors, char_vocab.json, and what training writes beside them (curves, scores, the
 run's settings). Loading reads JSON and safetensors only, never a pickle. The file names below
-are the only place that knows them.
+are the only place that knows them, but for char_vocab.json (core/text.py's CharVocab), lac_vocab.json
+(core/lac.py) and the seal, checksums.json (core/integrity.py): each module that reads a file names it.
 """
 from __future__ import annotations
 

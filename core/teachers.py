@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from core.corpora import _escape
+from core.corpus_files import pair_paths
 from core.labels import ENTITY_TYPES, spans_to_tags, tags_to_spans
 
 LAC_TYPES = {"PER": "PER", "LOC": "LOC", "ORG": "ORG", "TIME": "T"}  # LAC's NER tags -> ours
@@ -174,8 +175,9 @@ def combine(sentences: list[str], teachers: dict[str, list[list[str]]], out_dir,
     splits = {"train": [i for n, i in enumerate(rows) if n % DEV_EVERY != DEV_EVERY - 1],
               "dev": [i for n, i in enumerate(rows) if n % DEV_EVERY == DEV_EVERY - 1]}
     for split, indices in splits.items():
-        with open(out_dir / f"{split}.txt", "w", encoding="utf-8", newline="\n") as chars_file, \
-                open(out_dir / f"{split}_TAG.txt", "w", encoding="utf-8", newline="\n") as tags_file:
+        chars_path, tags_path = pair_paths(out_dir, split)
+        with open(chars_path, "w", encoding="utf-8", newline="\n") as chars_file, \
+                open(tags_path, "w", encoding="utf-8", newline="\n") as tags_file:
             for i in indices:
                 columns = merge([teachers[name][i] for name in names])
                 chars_file.write(" ".join(_escape(c, f"sentence {i}") for c in sentences[i]) + "\n")

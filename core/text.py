@@ -1,8 +1,10 @@
 """Characters <-> encoder token ids (exactly one token per character) and long-text chunking.
 
-This is the one module that knows how characters map to encoder tokens. Tagging one token per
-character keeps every entity boundary exact, even where the encoder's native tokenizer would
-have merged characters into one piece (DESIGN.md: about 6% of MSRA entities).
+This is the one module that knows how characters map to a transformer encoder's tokens (LAC's
+own mapping, characters to embedding rows, is core/lac.py's LacVocab; core/encoders.py builds the
+char_vocab.json read here). Tagging one token per character keeps every entity boundary exact, even
+where the encoder's native tokenizer would have merged characters into one piece (DESIGN.md: about
+6% of MSRA entities).
 """
 from __future__ import annotations
 
