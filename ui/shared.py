@@ -21,6 +21,10 @@ from ui.versions import duration, job_progress, version_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "default"
+# The shell runs on every page view and sidebar poll of every visitor: the scans it makes there (the
+# job processes under /proc, the models/ folder) run at most once in this many seconds per database,
+# for the whole server. A vanished job is marked failed, a new folder offered, that much later.
+SCAN_TTL_S = 3
 
 
 def db_path() -> Path:
@@ -76,10 +80,26 @@ def active_version(db) -> dict:
 
 def offer_model_folders(db) -> None:
     """Register the model folders built beside the bundled one under models/ (the fast variant) as
-    versions; a read, no write lock, when there is nothing new (app.py calls it on every page run)."""
+    versions; a read, no write lock, when there is nothing new (app.py calls it on every page run,
+    and it scans at most every SCAN_TTL_S seconds)."""
+    _register_model_folders(str(db_path()), str(fallback_model_path().parent), db)
+
+
+@st.cache_data(ttl=SCAN_TTL_S, show_spinner=False)
+def _register_model_folders(db_file: str, models_root: str, _db) -> list[int]:
+    """Keyed by the database's file and the folder (_db, this session's connection to it, is not hashed)."""
     from storage import versions
 
-    versions.register_model_folders(db, fallback_model_path().parent)
+    return versions.register_model_folders(_db, models_root)
+
+
+@st.cache_data(ttl=SCAN_TTL_S, show_spinner=False)
+def reap_vanished_jobs(db_file: str, _db) -> list[int]:
+    """launcher.refresh_jobs (running jobs whose process is gone become failed), at most every
+    SCAN_TTL_S seconds per database file (_db, a connection to it, is not hashed); the ids it failed."""
+    from launcher import refresh_jobs
+
+    return refresh_jobs(_db)
 
 
 def active_tagger(db):
@@ -167,10 +187,9 @@ def _job_line(job: dict) -> str:
 
 
 def _running_jobs(db) -> list[dict]:
-    from launcher import refresh_jobs
     from storage import jobs
 
-    refresh_jobs(db)  # a job whose process vanished is marked failed here
+    reap_vanished_jobs(str(db_path()), db)  # a job whose process vanished is marked failed here
     return [job for job in jobs.list_jobs(db) if job.get("state") in jobs.ACTIVE_STATES]
 
 
