@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import heldout, repeat_policy
+from core.corpus_files import BUNDLED
 from core.integrity import is_complete
 from core.model import TRAINING_FILE, is_model_folder, read_json
 
@@ -77,7 +78,7 @@ def improvement_base(active_folder) -> Path:
     return Path(base)
 
 
-def improve_params(active_folder: str, corrections: int, gpu: bool, corpora=("msra", "pd"),
+def improve_params(active_folder: str, corrections: int, gpu: bool, corpora=BUNDLED,
                    recipe: ImproveRecipe = ImproveRecipe()) -> dict:
     """The training-job params (launcher.start_training's) that improve the model in active_folder
     with `corrections` reviewed documents: its base (improvement_base) fine-tuned on all of them,

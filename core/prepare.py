@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core import bundled, corpora, inews
 from core.atomic import write_file, write_json, write_text
-from core.corpus_files import SPLITS, corpora_root, split_paths
+from core.corpus_files import BUNDLED, SPLITS, corpora_root, split_paths
 
 MANIFEST_FORMAT = 2  # bump when the conversion changes, so old outputs get rewritten (2: 邓小平理论 names its person)
 
@@ -112,12 +112,12 @@ def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
 
 
 def format_summary(summary: dict) -> str:
-    labels = sorted({label for corpus in ("msra", "pd") for stats in summary[corpus].values()
+    labels = sorted({label for corpus in BUNDLED for stats in summary[corpus].values()
                      for label in stats["entities"]})
     header = f"{'corpus':<8}{'split':<7}{'sentences':>10}{'chars':>11}" + \
         "".join(f"{label:>8}" for label in labels)
     rows = [header]
-    for corpus in ("msra", "pd"):
+    for corpus in BUNDLED:
         for split, stats in summary[corpus].items():
             rows.append(f"{corpus:<8}{split:<7}{stats['sentences']:>10,}{stats['characters']:>11,}"
                         + "".join(f"{stats['entities'].get(label, 0):>8,}" for label in labels))

@@ -22,6 +22,7 @@ import torch
 
 from core.atomic import write_folder
 from core.augment import repeat_with_swaps
+from core.corpus_files import BUNDLED
 from core.labels import DEFAULT_TAGS, ENTITY_TYPES, tag_types
 from core.lac import LAC_FOLDER, is_lac_folder
 from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
@@ -46,7 +47,7 @@ class RunOptions:
     """What to train on, from what, and where to; how to train is `settings`."""
 
     out: str
-    data: str = "msra,pd"  # comma-separated corpora: msra, pd, or folders with train/dev splits
+    data: str = ",".join(BUNDLED)  # comma-separated corpora: msra, pd, or folders with train/dev splits
     data_dir: str = "data"
     corrections: str | None = None  # JSON-lines file of corrected documents (text + spans)
     corrections_repeat: int = FIXED_REPEAT  # times each correction is repeated, so a few hundred matter

@@ -10,12 +10,13 @@ import json
 from pathlib import Path
 
 from core.corpora import read_jsonl_spans, read_pair
-from core.corpus_files import DATA_DIR, corpus_folder, has_split, split_files, split_paths  # noqa: F401 (re-exported)
+from core.corpus_files import (BUNDLED, BUNDLED_UNANNOTATED, DATA_DIR, corpus_folder, has_split,  # noqa: F401 (re-exported)
+                                split_files, split_paths)
 from core.teachers import ALTERNATIVE
 from core.train import Example
 
-BUNDLED_CORPORA = {"msra": frozenset({"T"}), "pd": frozenset({"ORG"})}  # name: the types it leaves out
-FIXED_EVALUATION = ("msra", "pd")  # MSRA official test; People's Daily hold-out (its T labels)
+BUNDLED_CORPORA = BUNDLED_UNANNOTATED  # name: the types it leaves out
+FIXED_EVALUATION = BUNDLED  # their test splits: MSRA official test; People's Daily hold-out (its T labels)
 CORPUS_INFO_FILE = "corpus.json"  # optional in a user's folder: {"unannotated": ["T"]}
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from core import repeat_policy
-from core.corpus_files import split_paths
+from core.corpus_files import BUNDLED, split_paths
 
-BUNDLED_CHOICES = {"msra + pd": ["msra", "pd"], "msra": ["msra"], "pd": ["pd"]}
+BUNDLED_CHOICES = {" + ".join(BUNDLED): list(BUNDLED), **{name: [name] for name in BUNDLED}}  # all, or one
 FOLDER_CHOICE = "a corpus folder…"
 # Training from the encoder over whole corpora: the repeated corrections about a tenth as many as
 # the corpus sentences, so they matter without crowding out the corpora.
