@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core import paths
 from core.heldout import enough_to_score
 from core.run_cli import PARAM_NAMES, params_to_argv
 from storage.accounts import any_accounts, get_account
@@ -29,7 +30,7 @@ from storage.jobs import (ACTIVE_STATES, LOG_TAIL_LINES, active_jobs, create_job
                           record_event, resumed_by, running_jobs, set_process, update_job)
 from storage.versions import find_version
 
-REPO_ROOT = Path(__file__).resolve().parent
+REPO_ROOT = paths.ROOT
 TRAIN_SCRIPT = REPO_ROOT / "train_job.py"
 VANISHED = "process ended without finishing (killed?)"
 LAUNCH_GRACE_S = 60  # a queued job without a process after this long was never launched
@@ -43,7 +44,6 @@ TRAIN_PARAMS = PARAM_NAMES
 # (scored, never trained on); name is the new version's name and folder (default:
 # v<job id>-<date>-<time>); parent names the version init_from is (the lineage); resumes is the
 # job a resumed job continues (set by resume_training); user is who started it (the job limits).
-DEFAULT_MAX_RUNNING = 2
 STUDIO_PARAMS = ("use_corrections", "include_imported", "heldout_every", "name", "parent", "resumes", "user")
 RESUMABLE_STATES = ("failed", "cancelled")
 _NAME = re.compile(r"\w[\w.-]*")
@@ -58,7 +58,7 @@ def train_flags(params: dict) -> list[str]:
 
 
 def job_dir(root, job_id: int) -> Path:
-    return Path(root) / "data" / "jobs" / str(job_id)
+    return Path(root) / paths.DATA_FOLDER / "jobs" / str(job_id)
 
 
 class Refused(ValueError):
@@ -67,7 +67,7 @@ class Refused(ValueError):
 
 def max_running_jobs() -> int:
     """The global cap: NER_STUDIO_MAX_JOBS, default 2 (two trainings already share a GPU or 2 CPU cores)."""
-    return int(os.environ.get("NER_STUDIO_MAX_JOBS", DEFAULT_MAX_RUNNING))
+    return paths.max_running_jobs()
 
 
 def check_role(db, user: str | None, doing: str = "start training jobs") -> None:
@@ -116,7 +116,7 @@ def start_training(db_path, params: dict, root=REPO_ROOT, user: str | None = Non
             job_id = _claim(db, user, params)
         name = name or f"v{job_id}-{time.strftime('%Y%m%d-%H%M%S')}"
         folder = _clear(job_dir(root, job_id))
-        argv = [sys.executable, str(TRAIN_SCRIPT), "--out", str(root / "data" / "models" / name),
+        argv = [sys.executable, str(TRAIN_SCRIPT), "--out", str(root / paths.DATA_FOLDER / "models" / name),
                 "--db", str(db_path), "--job-id", str(job_id), "--progress", str(folder / "progress.jsonl"),
                 "--quiet", *flags]
         recorded = {**params, "name": name, "user": user}
@@ -261,7 +261,7 @@ def _snapshot(db, folder: Path, params: dict) -> dict:
 def _check_name(db, name: str, root: Path) -> None:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(f"version name {name!r}: use letters, digits, '.', '-' and '_' only")
-    if find_version(db, name) is not None or (root / "data" / "models" / name).exists():
+    if find_version(db, name) is not None or (root / paths.DATA_FOLDER / "models" / name).exists():
         raise ValueError(f"a model version or folder named {name!r} exists already")
 
 

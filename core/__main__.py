@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default"
+from core import paths
+
+DEFAULT_MODEL = paths.DEFAULT_MODEL
 
 
 def _device(name: str) -> str:

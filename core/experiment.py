@@ -10,6 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from core import paths
 from core.atomic import write_text, write_json
 from core.corpus_files import BUNDLED
 from core.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
@@ -17,7 +18,7 @@ from core.run import RunOptions, run
 from core.run_cli import JsonLinesSink, ProgressBar
 from core.train import TrainSettings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 STUDIES = {
     "head": [{"variant": "crf", "head": "crf"}, {"variant": "softmax", "head": "softmax"}],
     "layers": [{"variant": f"{n} layer{'s' if n > 1 else ''}", "layers": n} for n in (1, 2, 4, 8, 12)],
@@ -28,7 +29,7 @@ STUDIES = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("study", choices=sorted(STUDIES))
-    parser.add_argument("--out", default=str(ROOT / "results" / "experiments"))
+    parser.add_argument("--out", default=str(paths.experiments_dir()))
     parser.add_argument("--data", default=",".join(BUNDLED))
     parser.add_argument("--layers", type=int, default=2, help="encoder layers for the head and init studies")
     parser.add_argument("--train-limit", type=int, default=3000, help="sentences per corpus (the default keeps a study under an hour on 2 CPU cores)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ from storage import jobs
 from storage.versions import list_versions
 from ui import charts
 from ui.formats import percent
+from core import paths
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
 from ui.versions import lineage_text, version_curves, version_label, version_scores
 
@@ -37,7 +37,7 @@ def shown_path(path, base: Path = ROOT) -> str:
 
 def experiments_root() -> Path:
     """Where `python -m core experiment <study>` writes <study>/results.json (tests: NER_STUDIO_EXPERIMENTS)."""
-    return Path(os.environ.get("NER_STUDIO_EXPERIMENTS", ROOT / "results" / "experiments"))
+    return paths.experiments_dir()
 
 
 @st.cache_data(show_spinner="Tagging the first test sentences of each corpus…", max_entries=16)

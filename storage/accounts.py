@@ -26,16 +26,15 @@ import contextlib
 import getpass
 import ipaddress
 import math
-import os
 import sys
 import threading
 import time
-from pathlib import Path
 
 import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from core import paths
 from storage import login_sessions
 from storage.db import connect, now, one, write_transaction
 
@@ -223,8 +222,7 @@ def _read_password() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m storage.accounts", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default=os.environ.get("NER_STUDIO_DB", Path(__file__).resolve().parent.parent
-                                                       / "data" / "studio.db"), help="the studio database")
+    parser.add_argument("--db", default=str(paths.db_path()), help="the studio database (NER_STUDIO_DB)")
     commands = parser.add_subparsers(dest="command", required=True)
     add = commands.add_parser("add", help="add an account (the password is prompted, or read from stdin)")
     add.add_argument("name")

@@ -1,16 +1,15 @@
 """Which server folders the app may read: paths typed into the app (the Train screen's corpus and
 encoder folders) must lie under a configured root. Pure: no Streamlit.
 
-NER_STUDIO_ROOTS (folders separated by os.pathsep) sets the roots; by default they are the data
-folder (NER_STUDIO_DATA or data/) and the repository's models/.
+NER_STUDIO_ROOTS (folders separated by os.pathsep; core/paths.py reads it) sets the roots; by default
+they are the data folder (NER_STUDIO_DATA or data/) and the repository's models/.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = "NER_STUDIO_ROOTS"
+from core import paths
+from core.paths import ROOT
 
 
 class OutsideRoots(ValueError):
@@ -19,9 +18,7 @@ class OutsideRoots(ValueError):
 
 
 def configured_roots() -> list[Path]:
-    raw = os.environ.get(ENV, "")
-    roots = [part for part in raw.split(os.pathsep) if part.strip()] if raw.strip() else \
-        [os.environ.get("NER_STUDIO_DATA") or ROOT / "data", ROOT / "models"]
+    roots = paths.readable_roots() or [paths.data_dir(), ROOT / "models"]
     return [Path(root).resolve() for root in roots]
 
 
@@ -40,7 +37,7 @@ def confine(typed: str, roots: list[Path] | None = None) -> Path:
     if str(typed).strip() and resolved is not None and any(resolved == root or resolved.is_relative_to(root) for root in roots):
         return resolved
     raise OutsideRoots(f"{str(typed).strip() or '(blank)'} is not under a folder this app may read "
-                       f"({', '.join(_shown(root) for root in roots)}); ask an admin to add it to {ENV}")
+                       f"({', '.join(_shown(root) for root in roots)}); ask an admin to add it to {paths.ROOTS_VARIABLE}")
 
 
 def _shown(root: Path) -> str:

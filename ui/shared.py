@@ -1,13 +1,12 @@
 """Cached resources the pages share: the database, the active model's tagger, the annotator,
 and the sidebar that app.py draws on every page.
 
-Paths come from the environment so that tests can point the app at a tiny model and a
-temporary database: NER_STUDIO_DB (SQLite file), NER_STUDIO_MODEL (model folder used when
+Paths come from the environment (core/paths.py reads it) so that tests can point the app at a tiny
+model and a temporary database: NER_STUDIO_DB (SQLite file), NER_STUDIO_MODEL (model folder used when
 no version is active in the database) and NER_STUDIO_DATA (the data folder with the prepared corpora).
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -19,25 +18,12 @@ from ui.formats import score_summary
 from ui.plain import md
 from ui.versions import duration, job_progress, version_scores
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = ROOT / "models" / "default"
+from core.paths import ROOT, data_dir, db_path, fallback_model_path  # noqa: F401 (the pages import them from here)
+
 # The shell runs on every page view and sidebar poll of every visitor: the scans it makes there (the
 # job processes under /proc, the models/ folder) run at most once in this many seconds per database,
 # for the whole server. A vanished job is marked failed, a new folder offered, that much later.
 SCAN_TTL_S = 3
-
-
-def db_path() -> Path:
-    return Path(os.environ.get("NER_STUDIO_DB", ROOT / "data" / "studio.db"))
-
-
-def fallback_model_path() -> Path:
-    return Path(os.environ.get("NER_STUDIO_MODEL", DEFAULT_MODEL))
-
-
-def data_dir() -> Path:
-    """The data folder (corpora/ inside it, as scripts/setup.sh prepares it): NER_STUDIO_DATA or data/."""
-    return Path(os.environ.get("NER_STUDIO_DATA", ROOT / "data"))
 
 
 @st.cache_resource(show_spinner="Loading the model…")
