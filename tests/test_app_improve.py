@@ -1,5 +1,6 @@
 """Improving the active model with corrections, from the Train screen: a real job on the tiny model,
 the held-out share, the lineage, the candidate scored against its parent before promotion."""
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import SENTENCES
@@ -23,6 +24,7 @@ def corrected_studio(studio):  # noqa: F811
     return db
 
 
+@pytest.mark.slow
 def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_lineage(studio):  # noqa: F811
     from core.model import TRAINING_FILE, read_json
     from storage.db import connect

@@ -8,7 +8,11 @@ interfere with each other rather than with the database.
 import multiprocessing
 import time
 
+import pytest
+
 from conftest import SENTENCES
+
+pytestmark = pytest.mark.slow
 
 WRITERS, SAVES = 4, 15
 

@@ -62,6 +62,7 @@ def wait_for_end(db_path, job_id, timeout=240):
     raise AssertionError(f"job {job_id} still {job['state']} after {timeout} s:\n{job['log_tail']}")
 
 
+@pytest.mark.slow
 def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_after_confirmation(studio):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception, at.exception

@@ -27,6 +27,7 @@ def wait_for_file(path, timeout=120):
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_killed_job_resumed_from_the_screen_becomes_its_version(studio, tiny_bert):  # noqa: F811
     from storage.db import connect
     from storage.jobs import get_job

@@ -4,10 +4,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, SENTENCES
 from core.corpora import Sentence, write_jsonl_spans
 from core.labels import spans_to_tags
 from test_app_data import write_corpus
+
+pytestmark = pytest.mark.slow
 
 # Distinct documents: the pool is corrected by text, and the queue must hold more than a round takes.
 GOLD = [(f"{prefix}{text}", [(s + len(prefix), e + len(prefix), label) for s, e, label in spans])

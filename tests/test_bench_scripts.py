@@ -10,6 +10,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
 
 def run_bench(name: str, *args: str) -> str:
     command = [sys.executable, str(ROOT / "bench" / f"{name}.py"), *args]

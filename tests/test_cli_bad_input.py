@@ -123,6 +123,7 @@ def test_cli_input(argv, files, code, names, says, out_lines, tiny_model, tmp_pa
         assert [len(line.split(" ")) if line else 0 for line in lines[:-1]] == out_lines
 
 
+@pytest.mark.slow
 def test_huge_line_in_parts_gets_the_tags_of_the_whole_line(tiny_model, tmp_path, monkeypatch):
     """Parts are cut where the tagger cuts its pieces, so reading in parts changes no tag."""
     from core.model import load_model
@@ -138,6 +139,7 @@ def test_huge_line_in_parts_gets_the_tags_of_the_whole_line(tiny_model, tmp_path
     assert (tmp_path / "out.tags").read_text(encoding="utf-8") == " ".join(tagger.tag(text).tags) + "\n"
 
 
+@pytest.mark.slow
 def test_failed_run_leaves_no_output(tiny_model, tmp_path, capsys, monkeypatch):
     """A bad line far into the file: the lines before it were tagged, yet nothing is left behind."""
     monkeypatch.setattr(stream, "BATCH_CHARS", 500)  # so that batches were written before the bad line

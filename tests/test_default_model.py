@@ -1,6 +1,10 @@
 """CI re-evaluates the bundled default model and checks the figures its model card states."""
+import pytest
+
 from conftest import ROOT
 from model_cards import card_figures, evaluate, evaluate_spans
+
+pytestmark = pytest.mark.slow
 
 DEFAULT = ROOT / "models" / "default"
 CARD = DEFAULT / "MODEL_CARD.md"

@@ -81,19 +81,29 @@ def test_check_accepts_a_good_pair(tmp_path):
     assert cli(["check", str(chars), str(tags)]) == 0
 
 
-def test_eval_on_a_hand_computed_case(tiny_model, tmp_path, capsys):
-    """Gold has 2 entities per sentence; whatever the model says, the JSON must equal seqeval by hand."""
-    from core.metrics import entity_scores
+def test_eval_on_a_hand_computed_case(tiny_model, tmp_path, capsys, monkeypatch):
+    """The eval command's scores against numbers worked out by hand, for predictions fixed here
+    (the model's own would make the expectation depend on the code under test).
+
+    Gold: 我爱[北京 LOC][天安门 LOC] / [张三 PER]在[上海 LOC]工作 / [新华社 ORG]记者[李四 PER]报道: 6 entities.
+    Predicted: sentence 1 both right (2 true positives); sentence 2 张三 right, 上海 tagged PER (1 TP,
+    1 false positive, 1 false negative); sentence 3 nothing (2 FN). TP 3, FP 1, FN 3:
+    precision 3/4 = 0.75, recall 3/6 = 0.5, F1 2 * 0.75 * 0.5 / 1.25 = 0.6.
+    """
+    from core.predict import Tagged
 
     sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES[:3]]
+    predicted_spans = [[(2, 4, "LOC"), (4, 7, "LOC")], [(0, 2, "PER"), (3, 5, "PER")], []]
+    fixed = [Tagged(text="".join(s.chars), tags=spans_to_tags(spans, len(s.chars)), entities=[],
+                    char_confidence=[1.0] * len(s.chars)) for s, spans in zip(sentences, predicted_spans)]
+    monkeypatch.setattr(Tagger, "tag_texts", lambda self, texts, **kwargs: fixed)
     chars, tags = tmp_path / "c.txt", tmp_path / "t.txt"
     write_pair(sentences, chars, tags)
     assert cli(["eval", "--model", str(tiny_model), str(chars), str(tags), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    predicted = Tagger(load_model(tiny_model)).tag_texts([s.chars for s in sentences])
-    expected = entity_scores([s.tags for s in sentences], [r.tags for r in predicted])
-    assert report["entities"]["micro"] == expected["micro"]
-    assert report["entities"]["micro"]["support"] == 6
+    micro = json.loads(capsys.readouterr().out)["entities"]["micro"]
+    assert micro["support"] == 6
+    assert micro["precision"] == pytest.approx(0.75) and micro["recall"] == pytest.approx(0.5)
+    assert micro["f1"] == pytest.approx(0.6)
 
 
 def test_entity_scores_by_hand():
@@ -151,6 +161,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_on_cpu(tiny_bert, tmp_path):
     """train_job.py unchanged under torchrun: DDP over gloo, rank 0 writes the model."""
     data = _corpus_folder(tmp_path)
@@ -215,6 +226,7 @@ def test_a_failing_job_reports_failure_and_writes_no_model(tiny_bert, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_killed_job_resumes_from_its_last_epoch(tiny_bert, tmp_path):
     import signal
     import time

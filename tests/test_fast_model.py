@@ -2,6 +2,8 @@
 checks the figures its model card states. The whole MSRA test takes seconds with this model."""
 import json
 
+import pytest
+
 from conftest import ROOT
 from model_cards import card_figures, evaluate
 
@@ -16,9 +18,11 @@ def test_fast_model_is_small_and_self_contained():
     assert (FAST / "lac_vocab.json").is_file()  # loading never reads data/encoders/lac
 
 
+@pytest.mark.slow
 def test_card_msra_figure_is_reproduced():
     assert round(evaluate(FAST, "msra", "T")["micro"]["f1"], 4) == card_figures(CARD)["msra_test_micro_f1"]
 
 
+@pytest.mark.slow
 def test_card_time_figure_is_reproduced():
     assert round(evaluate(FAST, "pd", "ORG")["T"]["f1"], 4) == card_figures(CARD)["pd_test_T_f1"]

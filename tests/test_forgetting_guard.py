@@ -3,6 +3,7 @@ of the starting weights go back in, a tenth at a time, while the run scores more
 F1 points below its start on the corpora's dev sentences."""
 import json
 
+import pytest
 import torch
 
 from conftest import SENTENCES
@@ -56,6 +57,7 @@ def _run(tiny_model, tmp_path, name, corrections, forget_limit):
     return out, corpus
 
 
+@pytest.mark.slow
 def test_a_run_that_forgets_gets_more_of_its_start_back(tiny_model, tmp_path):
     # Corrections that say the corpus's own sentences hold no entities: learning them is forgetting.
     out, corpus = _run(tiny_model, tmp_path, "forgets", [(text, []) for text, _ in SENTENCES], forget_limit=1.0)
@@ -73,6 +75,7 @@ def test_a_run_that_forgets_gets_more_of_its_start_back(tiny_model, tmp_path):
     assert abs(evaluate(load_model(out), dev)["entities"]["micro"]["f1"] - tries[-1]["score"]) < 1e-6
 
 
+@pytest.mark.slow
 def test_a_run_within_the_limit_keeps_the_first_share(tiny_model, tmp_path):
     out, _ = _run(tiny_model, tmp_path, "keeps", SENTENCES, forget_limit=100.0)
     training = read_json(out, TRAINING_FILE, {})

@@ -63,6 +63,7 @@ def _dead(pid: int) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_training_job_finishes_and_registers_a_version(tmp_path, db_path, corpus, tiny_bert):
     from core.model import load_model
 
@@ -85,6 +86,7 @@ def test_training_job_finishes_and_registers_a_version(tmp_path, db_path, corpus
     db.close()
 
 
+@pytest.mark.slow
 def test_killed_job_becomes_failed_and_registers_nothing(tmp_path, db_path, corpus, tiny_bert, monkeypatch):
     params = _params(corpus, tiny_bert, epochs=500, patience=500)
     job_id = start_training(db_path, params, root=tmp_path)

@@ -106,6 +106,7 @@ def test_lac_model_round_trips_through_its_folder(lac_folder, tmp_path):
     assert len(result.tags) == len(TEXTS[1] + " " + TEXTS[3])
 
 
+@pytest.mark.slow
 def test_stacked_tiny_model_round_trips_and_trains(tiny_bert, lac_folder, tmp_path):
     torch.manual_seed(0)
     model = build_model(tiny_bert, NerConfig(stack="lac"), lac_dir=lac_folder)
@@ -138,6 +139,7 @@ def test_load_lac_names_prepare_when_the_folder_is_missing(tmp_path):
         load_lac(tmp_path / "nowhere")
 
 
+@pytest.mark.slow
 def test_whole_process_bench_against_lac_runs(lac_folder, tmp_path):
     import subprocess
     import sys

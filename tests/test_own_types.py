@@ -2,6 +2,7 @@
 linear layer and the CRF, the learned ones kept) and learns the new type from a few corrections."""
 import json
 
+import pytest
 import torch
 
 from conftest import SENTENCES
@@ -36,6 +37,7 @@ def test_extending_keeps_every_learned_row(tiny_model):
     assert extend_tags(model, ["PER", "PROD"]) is model and len(model.tags) == old + 2  # nothing new: unchanged
 
 
+@pytest.mark.slow
 def test_a_new_type_is_learned_from_a_handful_of_corrections(tiny_model, tmp_path):
     from core.predict import Tagger
     from core.run import RunOptions, run

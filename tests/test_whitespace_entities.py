@@ -2,6 +2,8 @@
 ends an entity on whitespace, but lets a learned one continue across it."""
 import json
 
+import pytest
+
 from core.labels import Span
 from core.predict import Tagger, strip_whitespace
 from test_app_data import write_corpus
@@ -15,6 +17,7 @@ def test_strip_whitespace_trims_both_ends_and_drops_what_is_only_space():
     assert strip_whitespace(Span(1, 3, "LOC"), "a \t") is None
 
 
+@pytest.mark.slow
 def test_a_name_with_a_space_is_learned_as_one_entity(tiny_model, tmp_path):
     from core.run import RunOptions, run
     from core.train import TrainSettings
