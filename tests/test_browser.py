@@ -36,8 +36,9 @@ SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("NER_STUDIO_BROWS
 # Sentences the tiny model was trained on, so the screenshot shows every type.
 TEXT = "我爱北京天安门。张三在上海工作。\n新华社记者李四报道：一九九八年元旦北京很冷。"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk")
+pytestmark = [pytest.mark.slow,  # a real browser on a real server: scripts/test.sh --fast leaves it out
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason=f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk")]
 
 
 def free_port() -> int:
