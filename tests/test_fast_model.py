@@ -1,5 +1,6 @@
 """CI re-evaluates the committed fast model (LAC's embedding + BiGRU, our linear layer + CRF) and
-checks the figures its model card states. The whole MSRA test takes seconds with this model."""
+checks the figures its model card states (MSRA test, People's Daily T, our modern test). The whole MSRA
+test takes seconds with this model."""
 import json
 
 import pytest
@@ -26,3 +27,12 @@ def test_card_msra_figure_is_reproduced():
 @pytest.mark.slow
 def test_card_time_figure_is_reproduced():
     assert round(evaluate(FAST, "pd", "ORG")["T"]["f1"], 4) == card_figures(CARD)["pd_test_T_f1"]
+
+
+@pytest.mark.slow
+def test_card_modern_text_figure_is_reproduced():
+    """Our modern-text set's test part (eval/modern): the figure the card puts beside LAC's."""
+    from model_cards import evaluate_spans
+
+    micro = evaluate_spans(FAST, ROOT / "eval" / "modern" / "test.jsonl")["micro"]["f1"]
+    assert round(micro, 4) == card_figures(CARD)["modern_test_micro_f1"]
