@@ -159,8 +159,18 @@ def run_teachers(names: list[str], data_dir="data", limit: int | None = None, pr
 
 
 def teacher_name(name: str) -> str:
-    """"lac", or a model folder's name (models/fast -> fast)."""
-    return name if name == "lac" else Path(name).name
+    """"lac", or a model folder's name with its weights' digest (models/fast -> fast-af3307d4), so a
+    retrained folder of the same name never reuses another model's tags."""
+    if name == "lac":
+        return name
+    import hashlib
+
+    folder = Path(name)
+    try:
+        digest = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))["sha256"]["model.safetensors"]
+    except (OSError, ValueError, KeyError):
+        digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+    return f"{folder.name}-{digest[:8]}"
 
 
 def combine(sentences: list[str], teachers: dict[str, list[list[str]]], out_dir, sample: int | None = None,

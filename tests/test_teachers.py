@@ -71,3 +71,14 @@ def test_combined_corpus_trains_with_the_teachers_set_allowed(tmp_path):
     pieces = split_long([first], 4)
     assert sum((p.alternatives for p in pieces), ()) == first.alternatives
     assert torch.equal(torch.cat([allowed_tags(p, list(DEFAULT_TAGS)) for p in pieces]), allowed)
+
+
+def test_a_model_teacher_is_named_by_its_weights_so_a_retrained_folder_tags_afresh(tmp_path):
+    folder = tmp_path / "fast"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"weights one")
+    first = teachers.teacher_name(str(folder))
+    (folder / "model.safetensors").write_bytes(b"weights two")
+    second = teachers.teacher_name(str(folder))
+    assert first.startswith("fast-") and second.startswith("fast-") and first != second
+    assert teachers.teacher_name("lac") == "lac"
