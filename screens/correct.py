@@ -23,6 +23,18 @@ head[0].caption(f"Annotating as **{md(who)}** · new sentences are tagged by {md
 if not accounts.any_accounts(db):  # a typed name; an account's is changed by Log out in the sidebar
     head[1].button("Not you?", key="correct_change_name", on_click=annotator.forget, type="tertiary")
 
+progress_area = st.container()  # counted once the imports below have run
+flash = st.session_state.pop("correct_flash", None)
+if flash:
+    getattr(st, flash[0])(flash[1])
+# The open document comes first, so that its text is in the first screenful (at 1000 px it began
+# 960 px down under the expanders and filters); the queue's controls are drawn below it, but run
+# first: imports and filters decide what the picker lists.
+document_area = st.container()
+
+# ---- the queue ------------------------------------------------------------------------------
+st.divider()
+queue_area = st.container()
 with st.expander("Add documents to the queue", expanded=False):
     draw_tab, import_tab = st.tabs(["Draw from a corpus", "Import files"])
     with draw_tab:
@@ -34,106 +46,104 @@ with st.expander("Export corrected documents"):
 if login.is_admin(db):  # only admins add types; the editor shows everyone the keys of those there are
     with st.expander("Entity types"):
         correct_types.types_panel(db, who)
+with queue_area:
+    correct_queue.offer_refresh(db)
+    rows = correct_queue.choose(db)
+    correct_queue.table(rows)
+with progress_area:
+    correct_queue.progress(db)
 
-# ---- the queue ------------------------------------------------------------------------------
-correct_queue.progress(db)
-correct_queue.offer_refresh(db)
-rows = correct_queue.choose(db)
-flash = st.session_state.pop("correct_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1])
-if not rows:
-    if st.session_state.get("correct_search", "").strip():
-        st.info("No document in this list contains that text.")
-    else:
-        st.info("Nothing here yet. Send a text from **Tag**, draw sentences from a corpus or import files "
-                "(above) to fill the queue.")
-    st.stop()
-doc_id = correct_queue.picker(rows)
+with document_area:
+    if not rows:
+        if st.session_state.get("correct_search", "").strip():
+            st.info("No document in this list contains that text.")
+        else:
+            st.info("Nothing here yet. Send a text from **Tag**, draw sentences from a corpus or import files "
+                    "(below) to fill the queue.")
+        st.stop()
+    doc_id = correct_queue.picker(rows)
 
-# ---- one document ---------------------------------------------------------------------------
-doc = documents.get_document(db, doc_id)
-text = doc["text"]
-state = work.state_for(doc)
-work.offer_draft(db, who, doc, state)
+    # ---- one document -----------------------------------------------------------------------
+    doc = documents.get_document(db, doc_id)
+    text = doc["text"]
+    state = work.state_for(doc)
+    work.offer_draft(db, who, doc, state)
 
+    def after_edit() -> None:
+        work.remember(db, who, doc_id, state)
+        st.rerun()
 
-def after_edit() -> None:
-    work.remember(db, who, doc_id, state)
-    st.rerun()
+    st.caption(f"Document #{doc_id} · {doc['status']} · from {md(doc['source'] or '?')} · tagged by "
+               f"{md(doc.get('predicted_by') or '?')} · lowest model confidence {formats.percent(doc['confidence'])} · "
+               f"{'revision ' + str(doc['revision_number']) if doc['revision_number'] else 'not corrected yet'} · "
+               f"{len(text):,} characters")
+    work.draw_editor(doc_id, state)
+    if state.notice:  # below the editor: the text does not move when a notice comes or goes
+        kind, message = state.notice
+        if kind == "warning":
+            st.warning(md(message))
+        else:  # the message quotes the document: text, not Markdown
+            st.caption(md(message) + (" Z undoes it." if state.undo_stack else ""))
+        state.notice = None
+    if state.changed:
+        st.caption(":orange[Unsaved changes, kept as a draft until you save or discard them.]")
 
+    # A second tab (or colleague) saved this document after this editor loaded it: show theirs, keep ours.
+    conflict = st.session_state.get(work.conflict_key(doc_id))
+    if conflict is not None:
+        theirs = documents.get_document(db, doc_id)
+        latest = documents.history(db, doc_id)[-1]
+        st.error(f"Not saved: {md(latest['annotator'])} saved this document as revision {latest['number']} at "
+                 f"{latest['created_at']} after you opened it. Your spans are still here; compare and choose.")
+        st.markdown("**Their version**")
+        st.html(highlight.highlight_html(text, theirs["spans"]))
+        mine, take = st.columns(2)
+        mine.button("Save mine over theirs", key="correct_conflict_mine", type="primary", on_click=work.save,
+                    args=(doc_id, None, "kept over a concurrent save", True, theirs["revision"]))
+        take.button("Take theirs (drop mine)", key="correct_conflict_theirs", on_click=work.discard, args=(doc_id,))
 
-st.caption(f"Document #{doc_id} · {doc['status']} · from {md(doc['source'] or '?')} · tagged by "
-           f"{md(doc.get('predicted_by') or '?')} · lowest model confidence {formats.percent(doc['confidence'])} · "
-           f"{'revision ' + str(doc['revision_number']) if doc['revision_number'] else 'not corrected yet'} · "
-           f"{len(text):,} characters")
-work.draw_editor(doc_id, state)
-if state.notice:  # below the editor: the text does not move when a notice comes or goes
-    kind, message = state.notice
-    if kind == "warning":
-        st.warning(md(message))
-    else:  # the message quotes the document: text, not Markdown
-        st.caption(md(message) + (" Z undoes it." if state.undo_stack else ""))
-    state.notice = None
-if state.changed:
-    st.caption(":orange[Unsaved changes, kept as a draft until you save or discard them.]")
+    # ---- save -------------------------------------------------------------------------------
+    st.text_input("Note (optional)", key=work.note_key(doc_id), placeholder="stored with the next save")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.button("Save and next", type="primary", shortcut="Ctrl+S", key=f"correct_save_{doc_id}", on_click=work.save,
+              args=(doc_id,), help="Saves the spans shown above as a new revision and "
+              "opens the next document (Ctrl+S, or Enter in the editor).")
+    c2.button("Skip", key=f"correct_skip_{doc_id}", on_click=work.skip, args=(doc_id,),
+              help="Opens the next document; unsaved edits stay here as a draft (S in the editor).")
+    c3.button("Accept the model's spans", key=f"correct_accept_{doc_id}", on_click=work.save,
+              args=(doc_id, doc["predicted_spans"], "accepted the model's spans"),
+              help="Saves exactly what the model predicted and opens the next document.")
+    c4.button("Discard my changes", key=f"correct_discard_{doc_id}", on_click=work.discard, args=(doc_id,),
+              disabled=not state.changed)
 
-# A second tab (or colleague) saved this document after this editor loaded it: show theirs, keep ours.
-conflict = st.session_state.get(work.conflict_key(doc_id))
-if conflict is not None:
-    theirs = documents.get_document(db, doc_id)
-    latest = documents.history(db, doc_id)[-1]
-    st.error(f"Not saved: {md(latest['annotator'])} saved this document as revision {latest['number']} at "
-             f"{latest['created_at']} after you opened it. Your spans are still here; compare and choose.")
-    st.markdown("**Their version**")
-    st.html(highlight.highlight_html(text, theirs["spans"]))
-    mine, take = st.columns(2)
-    mine.button("Save mine over theirs", key="correct_conflict_mine", type="primary", on_click=work.save,
-                args=(doc_id, None, "kept over a concurrent save", True, theirs["revision"]))
-    take.button("Take theirs (drop mine)", key="correct_conflict_theirs", on_click=work.discard, args=(doc_id,))
-
-# ---- save -----------------------------------------------------------------------------------
-st.text_input("Note (optional)", key=work.note_key(doc_id), placeholder="stored with the next save")
-c1, c2, c3, c4 = st.columns(4)
-c1.button("Save and next", type="primary", shortcut="Ctrl+S", key=f"correct_save_{doc_id}", on_click=work.save,
-          args=(doc_id,), help="Saves the spans shown above as a new revision and "
-          "opens the next document (Ctrl+S, or Enter in the editor).")
-c2.button("Skip", key=f"correct_skip_{doc_id}", on_click=work.skip, args=(doc_id,),
-          help="Opens the next document; unsaved edits stay here as a draft (S in the editor).")
-c3.button("Accept the model's spans", key=f"correct_accept_{doc_id}", on_click=work.save,
-          args=(doc_id, doc["predicted_spans"], "accepted the model's spans"),
-          help="Saves exactly what the model predicted and opens the next document.")
-c4.button("Discard my changes", key=f"correct_discard_{doc_id}", on_click=work.discard, args=(doc_id,),
-          disabled=not state.changed)
-
-# ---- exact edits, apply to all, history -----------------------------------------------------
-spans_tab, add_tab, all_tab, history_tab = st.tabs(["Spans (exact edits)", "Add a span", "Apply to all", "History"])
-with spans_tab:
-    correct_exact.spans_tab(doc_id, state, after_edit)
-with add_tab:
-    correct_exact.add_tab(doc_id, state, after_edit)
-with all_tab:
-    apply_to_all_tab(db, doc_id, state, who, version["name"], after_edit)
-with history_tab:
-    saved = documents.history(db, doc_id)
-    if not saved:
-        st.caption("No saved version yet: the spans shown are the model's.")
-    else:
-        numbers = {h["id"]: h["number"] for h in saved}
-        st.dataframe(pd.DataFrame([{"revision": h["number"], "annotator": h["annotator"], "saved at": h["created_at"],
-                                    "predicted by": h["model_version"], "spans": len(h["spans"]),
-                                    "note": h.get("note")} for h in reversed(saved)]),
-                     hide_index=True, width="stretch", key=f"correct_history_table_{doc_id}")
-        old = st.selectbox("Version", [h["id"] for h in reversed(saved)], key=f"correct_history_pick_{doc_id}",
-                           format_func=lambda i: f"revision {numbers[i]}")
-        chosen = next(h for h in saved if h["id"] == old)
-        st.html(highlight.highlight_html(text, chosen["spans"]))
-        if st.button("Restore this version", key=f"correct_restore_{doc_id}"):
-            try:  # the same check as Save: another tab's newer save is shown, never replaced
-                documents.restore(db, doc_id, old, who, base_revision=state.base_revision)
-            except documents.ConflictError as conflict:
-                st.session_state[work.conflict_key(doc_id)] = conflict.current_revision
+    # ---- exact edits, apply to all, history -------------------------------------------------
+    spans_tab, add_tab, all_tab, history_tab = st.tabs(["Spans (exact edits)", "Add a span", "Apply to all", "History"])
+    with spans_tab:
+        correct_exact.spans_tab(doc_id, state, after_edit)
+    with add_tab:
+        correct_exact.add_tab(doc_id, state, after_edit)
+    with all_tab:
+        apply_to_all_tab(db, doc_id, state, who, version["name"], after_edit)
+    with history_tab:
+        saved = documents.history(db, doc_id)
+        if not saved:
+            st.caption("No saved version yet: the spans shown are the model's.")
+        else:
+            numbers = {h["id"]: h["number"] for h in saved}
+            st.dataframe(pd.DataFrame([{"revision": h["number"], "annotator": h["annotator"], "saved at": h["created_at"],
+                                        "predicted by": h["model_version"], "spans": len(h["spans"]),
+                                        "note": h.get("note")} for h in reversed(saved)]),
+                         hide_index=True, width="stretch", key=f"correct_history_table_{doc_id}")
+            old = st.selectbox("Version", [h["id"] for h in reversed(saved)], key=f"correct_history_pick_{doc_id}",
+                               format_func=lambda i: f"revision {numbers[i]}")
+            chosen = next(h for h in saved if h["id"] == old)
+            st.html(highlight.highlight_html(text, chosen["spans"]))
+            if st.button("Restore this version", key=f"correct_restore_{doc_id}"):
+                try:  # the same check as Save: another tab's newer save is shown, never replaced
+                    documents.restore(db, doc_id, old, who, base_revision=state.base_revision)
+                except documents.ConflictError as conflict:
+                    st.session_state[work.conflict_key(doc_id)] = conflict.current_revision
+                    st.rerun()
+                work.discard(doc_id)
+                work.flash("success", f"Restored revision {numbers[old]} as revision {len(saved) + 1}.")
                 st.rerun()
-            work.discard(doc_id)
-            work.flash("success", f"Restored revision {numbers[old]} as revision {len(saved) + 1}.")
-            st.rerun()

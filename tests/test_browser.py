@@ -1,7 +1,8 @@
 """End to end in a real headless Chromium: `streamlit run app.py` on a tiny model and a temporary
 database; tag a sentence, see its entities highlighted, send it to the queue, open it in Correct;
-fix four spans of a news sentence with the mouse and keys, counting the actions; reload and find
-the name and the unsaved edits kept; with accounts, a login kept across a reload until a logout, and
+fix four spans of a news sentence with the mouse and keys, counting the actions; the text in the
+first screenful at 1000 px; the picker's label after a save; reload and find the name, the open
+document and the unsaved edits kept; with accounts, a login kept across a reload until a logout, and
 out of reach of pages other programs serve on the same machine. A screenshot of each of the five screens goes to
 docs/screenshots/<page>.png for the README.
 
@@ -278,14 +279,71 @@ def test_a_reload_keeps_the_name_and_offers_the_unsaved_edits_back(page, server,
     db = connect(studio_db)
     assert [free, free + 1, "T"] in drafts.get_draft(db, doc_id, "ada")["spans"]
 
+    assert f"doc={doc_id}" in page.url  # the address names the open document...
     page.reload()
     page.get_by_text("You left unsaved edits here").wait_for()
+    assert page.get_by_text(f"Document #{doc_id} ·").count() == 1  # ...so the reload reopens it
     assert page.get_by_label("Your name").count() == 0  # the name came back with the address
     assert [free, free + 1, "T"] not in spans_shown(page)
     page.get_by_role("button", name="Restore my edits").click()
     page.locator(f'.ner-editor mark[data-start="{free}"][data-label="T"]').wait_for()
     settle(page)
     assert [free, free + 1, "T"] in spans_shown(page)
+    db.close()
+
+
+def test_the_text_to_correct_is_in_the_first_screenful(browser, server, studio_db):
+    """Issue 22: at 1000 px the text began about 960 px down (expanders, filters and the picker sat
+    above the editor), so every document began with a scroll. The text's first line must be in view,
+    with a suggestion of another version waiting (its refresh offer is drawn too)."""
+    from storage import documents
+    from storage.db import connect
+
+    db = connect(studio_db)
+    doc_id = documents.add_document(db, "联合国总部在纽约。" * 20, "browser test: layout", [], "default", confidence=0.9)
+    stale = documents.add_document(db, "王五去了广州。", "browser test: layout", [], "an older version", confidence=0.9)
+    tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+    tab.set_default_timeout(60_000)
+    tab.goto(f"{server}/correct?annotator=ada&doc={doc_id}")
+    tab.get_by_text(f"Document #{doc_id} ·").wait_for()
+    tab.locator(".ner-editor .c").first.wait_for()
+    settle(tab)
+    first = tab.locator('.ner-editor .c[data-i="0"]').bounding_box()
+    assert first["y"] + first["height"] <= 700, first  # in view, with room for several lines below
+    assert tab.get_by_text("Add documents to the queue").count() == 1  # still on the page, below
+    tab.close()
+    for done in (doc_id, stale):  # out of the queue the next tests walk through
+        documents.save_correction(db, done, [], "ada")
+    db.close()
+
+
+def test_after_a_save_the_picker_names_the_documents_new_status(browser, server, studio_db):
+    """Issue 22: the browser kept the label sent with the picker's value, so a saved document still
+    read '#1 · new'. Listed alone (all statuses, a search), the saved document stays open."""
+    from storage import documents
+    from storage.db import connect
+
+    db = connect(studio_db)
+    doc_id = documents.add_document(db, "李四在纽约读书。", "browser test: picker", [], "default", confidence=0.9)
+    tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+    tab.set_default_timeout(60_000)
+    tab.goto(f"{server}/correct?annotator=ada&doc={doc_id}")
+    tab.get_by_text(f"Document #{doc_id} ·").wait_for()
+    settle(tab)
+    show = tab.get_by_role("combobox", name="Show", exact=True)
+    show.fill("all")
+    show.press("Enter")
+    settle(tab)
+    tab.get_by_role("textbox", name="Search the queue").fill("李四在纽约")
+    tab.get_by_role("textbox", name="Search the queue").press("Enter")
+    settle(tab)
+    picker = tab.get_by_role("combobox", name="Document")
+    assert picker.input_value().startswith(f"#{doc_id} · new ·")
+    tab.get_by_role("button", name="Save and next").click()
+    tab.get_by_text(f"Saved document #{doc_id} as revision 1.").wait_for()
+    settle(tab)
+    assert picker.input_value().startswith(f"#{doc_id} · corrected ·")
+    tab.close()
     db.close()
 
 

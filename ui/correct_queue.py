@@ -88,6 +88,16 @@ def choose(db) -> list[dict]:
     return rows
 
 
+def table(rows: list[dict]) -> None:
+    """Every document the picker lists, as a table (collapsed: the picker is what moves through them)."""
+    with st.expander(f"Queue: {len(rows)} document(s) listed"):
+        st.dataframe(pd.DataFrame([{"id": r["id"], "status": r["status"] + (" · spot check" * bool(r.get("spot_check"))),
+                                    "model confidence": formats.percent(r["confidence"]), "source": r["source"],
+                                    "entities": len(r["spans"]), "text": formats.preview(r["text"], 60)}
+                                   for r in rows]),
+                     hide_index=True, width="stretch", key="correct_queue_table")
+
+
 def _reopen_from_address() -> None:
     """A new session (a reload, a restored tab) opens the document the address names, so that the
     annotator is back where they were and its draft is offered at once; a document that is gone
@@ -116,12 +126,6 @@ def picker(rows: list[dict]) -> int:
         position = ids.index(st.session_state["correct_doc"]) + delta
         st.session_state["correct_doc"] = ids[max(0, min(len(ids) - 1, position))]
 
-    with st.expander(f"Queue: {len(rows)} document(s) listed"):
-        st.dataframe(pd.DataFrame([{"id": r["id"], "status": r["status"] + (" · spot check" * bool(r.get("spot_check"))),
-                                    "model confidence": formats.percent(r["confidence"]), "source": r["source"],
-                                    "entities": len(r["spans"]), "text": formats.preview(r["text"], 60)}
-                                   for r in rows]),
-                     hide_index=True, width="stretch", key="correct_queue_table")
     pick, back, forward = st.columns([5, 1.4, 1.4], vertical_alignment="bottom")
     doc_id = pick.selectbox("Document", ids, format_func=labels.get, key="correct_doc")
     back.button("Previous", key="correct_prev", on_click=step, args=(-1,), shortcut="Alt+Up", width="stretch")
