@@ -107,9 +107,18 @@ def setup_device(requested: str) -> tuple[torch.device, int, int]:
 
 
 def load_data(options: RunOptions):
-    """(train examples, dev examples, {evaluation set: test examples}, forgetting-guard examples)."""
+    """(train examples, dev examples, {evaluation set: test examples}, forgetting-guard examples,
+    {evaluation set: sentences its whole split holds} for the sets test_limit cut to a sample)."""
     corpora = [name for name in options.data.split(",") if name]
-    train_examples, dev_examples, tests, guard = [], [], {}, []
+    train_examples, dev_examples, tests, guard, wholes = [], [], {}, [], {}
+
+    def test_split(name: str) -> list:
+        examples = load_split(name, "test", options.data_dir)
+        if options.test_limit is not None and options.test_limit < len(examples):
+            wholes[Path(name).name] = len(examples)  # a sample's score is not the whole split's
+            examples = examples[:options.test_limit]
+        return examples
+
     for name in corpora:
         corpus_train = load_split(name, "train", options.data_dir, options.train_limit)
         if options.replay is not None and options.replay < len(corpus_train):
@@ -119,12 +128,12 @@ def load_data(options: RunOptions):
         if guards(options):
             guard += load_split(name, "dev", options.data_dir, options.guard_sentences)
         if not options.no_test and has_split(name, "test", options.data_dir):  # a silver corpus has none
-            tests[Path(name).name] = load_split(name, "test", options.data_dir, options.test_limit)
+            tests[Path(name).name] = test_split(name)
     if not options.no_test:
         # Every version is also scored on the fixed evaluation set, so versions compare on it.
         for name in FIXED_EVALUATION:
             if name not in tests and has_split(name, "test", options.data_dir):
-                tests[name] = load_split(name, "test", options.data_dir, options.test_limit)
+                tests[name] = test_split(name)
     corrections = load_corrections(options.corrections) if options.corrections else []
     heldout = load_corrections(options.heldout) if options.heldout and not options.no_test else []
     # The user's own types (in the corrections, or learned in an earlier round) are never
@@ -137,7 +146,7 @@ def load_data(options: RunOptions):
                                         options.settings.seed)
     if heldout:
         tests[HELDOUT] = heldout
-    return train_examples, dev_examples, tests, guard
+    return train_examples, dev_examples, tests, guard, wholes
 
 
 def guards(options: RunOptions) -> bool:
@@ -167,10 +176,14 @@ def _starting_types(options: RunOptions) -> list[str]:
 
 
 def score_sets(model, tests: dict, emit: Sink = lambda event: None, phase: str = "evaluating",
-               seconds_per_char: float | None = None, finish_by: float | None = None) -> dict:
-    """{set: evaluate() result without the loss}; a progress event before each set: the phase
-    ("baseline" scores the model to compare with before training, "evaluating" the trained one),
-    set i of n, the share of characters scored so far, and the ETA.
+               seconds_per_char: float | None = None, finish_by: float | None = None,
+               wholes: dict | None = None) -> dict:
+    """{set: evaluate() result without the loss, with "sentences" scored (documents, for the
+    held-out corrections) and, for a set cut to a sample, "sample_of": the sentences its whole
+    split holds (wholes)}: two scores compare only on the same set, and the pages say which.
+    A progress event before each set: the phase ("baseline" scores the model to compare with
+    before training, "evaluating" the trained one), set i of n, the share of characters scored so
+    far, and the ETA.
 
     The ETA is finish_by - now when the whole job must end by then (a time budget's end), else the
     characters left at the speed measured so far (seconds_per_char before the first set) and the
@@ -186,6 +199,9 @@ def score_sets(model, tests: dict, emit: Sink = lambda event: None, phase: str =
               "fraction": done_chars / max(total_chars, 1), "eta_s": eta})
         scores[name] = evaluate(model, examples)
         scores[name].pop("loss", None)
+        scores[name]["sentences"] = len(examples)
+        if name in (wholes or {}):
+            scores[name]["sample_of"] = wholes[name]
         done_chars += sum(len(ex.chars) for ex in examples)
     return scores
 
@@ -211,7 +227,7 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
     out = Path(options.out)
     run_started = time.time()
     try:
-        train_examples, dev_examples, tests, guard = load_data(options)
+        train_examples, dev_examples, tests, guard, wholes = load_data(options)
         # The time budget keeps room for scoring the test sets after training, and the guard set
         # for the start and two mixes.
         after_chars = sum(len(ex.chars) for examples in [*tests.values(), guard, guard, guard] for ex in examples)
@@ -241,7 +257,7 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
                 same = Path(reference).resolve() == Path(options.init_from or "").resolve()
                 scoring_started = time.time()
                 run_info["before"] = score_sets(model if same else load_model(reference, device=device), tests, emit,
-                                                "baseline", finish_by=finish_by)
+                                                "baseline", finish_by=finish_by, wholes=wholes)
                 scoring_s = time.time() - scoring_started
                 scoring_rate = scoring_s / max(sum(len(ex.chars) for examples in tests.values() for ex in examples), 1)
                 # Scoring the trained model on the same sets takes about as long: a measured time
@@ -274,7 +290,7 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
                 if options.keep_start and options.init_from:
                     mix_in_start(best, options.init_from, options.keep_start)
                     run_info["keep_start"] = options.keep_start
-            scores = score_sets(best, tests, emit, seconds_per_char=scoring_rate)
+            scores = score_sets(best, tests, emit, seconds_per_char=scoring_rate, wholes=wholes)
             emit({"event": "step", "phase": "saving", "eta_s": SAVE_SECONDS / 2})
             _save_model(best, out, options, state.history, run_info, scores=scores)
             emit({"event": "finished", "model": str(out), "scores": scores})

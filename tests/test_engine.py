@@ -194,6 +194,29 @@ def test_fine_tuning_from_a_model_keeps_its_curves(tiny_bert, tmp_path):
     assert not (tmp_path / "second.resume").exists()
 
 
+def test_scores_name_the_size_of_each_set_and_whether_it_was_a_sample(tiny_model, tmp_path):
+    """Issue 22: a 300-sentence sample's F1 sat beside a full test set's as if they were one measure.
+    Each scored set records its sentences (documents for the held-out corrections), and a set cut
+    by --test-limit how many its split holds."""
+    from train_job import main as train_main
+
+    data = _corpus_folder(tmp_path)
+    heldout = tmp_path / "heldout.jsonl"
+    heldout.write_text("".join(json.dumps({"text": t, "spans": s}, ensure_ascii=False) + "\n" for t, s in SENTENCES[:2]),
+                       encoding="utf-8")
+    common = ["--data", str(data), "--data-dir", str(tmp_path), "--init-from", str(tiny_model), "--improves",
+              str(tiny_model), "--heldout", str(heldout), "--epochs", "1", "--batch-size", "4", "--quiet"]
+    assert train_main(["--out", str(tmp_path / "sample"), "--test-limit", "4", *common]) == 0
+    assert train_main(["--out", str(tmp_path / "whole"), *common]) == 0
+    sample, whole = (json.loads((tmp_path / name / "scores.json").read_text()) for name in ("sample", "whole"))
+    assert (sample["corpus"]["sentences"], sample["corpus"]["sample_of"]) == (4, len(SENTENCES))
+    assert whole["corpus"]["sentences"] == len(SENTENCES) and "sample_of" not in whole["corpus"]
+    assert sample["heldout"]["sentences"] == whole["heldout"]["sentences"] == 2
+    before = json.loads((tmp_path / "sample" / "training.json").read_text())["before"]
+    assert {name: (result["sentences"], result.get("sample_of")) for name, result in before.items()} == \
+        {"corpus": (4, len(SENTENCES)), "heldout": (2, None)}
+
+
 def test_a_model_cut_to_fewer_layers_trains_into_a_smaller_variant(tiny_model, tiny_bert, tmp_path):
     """--init-from with --layers: the fast variant starts from the first N layers of a trained model."""
     from train_job import main as train_main
