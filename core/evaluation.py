@@ -53,6 +53,45 @@ def micro_f1s(scores: dict | None) -> dict[str, float]:
     return out
 
 
+def scored_size(result) -> dict:
+    """What one evaluation set's score was measured on: {"sentences", "sample_of", "characters"},
+    None where not recorded. "sample_of" is the size of the whole split a sample was cut from
+    (core.run.score_sets). Older scores lack the sentences, but each carries a confusion, whose
+    counts sum to the characters scored."""
+    result = result if isinstance(result, dict) else {}
+
+    def whole_number(value):
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    characters = whole_number(result.get("characters"))
+    confusion = result.get("confusion")
+    if characters is None and isinstance(confusion, dict) and isinstance(confusion.get("counts"), list):
+        try:
+            characters = int(sum(sum(row) for row in confusion["counts"]))
+        except TypeError:
+            characters = None
+    return {"sentences": whole_number(result.get("sentences")), "sample_of": whole_number(result.get("sample_of")),
+            "characters": characters}
+
+
+def same_set(a, b) -> bool:
+    """Whether two scores of an evaluation set of one name were measured on the same sentences:
+    at least one size is recorded by both, and every size both record agrees. A 300-sentence sample
+    and the whole test split are different sets: their F1s are not to be compared."""
+    mine, theirs = scored_size(a), scored_size(b)
+    known = [key for key in mine if mine[key] is not None and theirs[key] is not None]
+    return bool(known) and all(mine[key] == theirs[key] for key in known)
+
+
+def comparable_sets(mine: dict | None, theirs: dict | None) -> tuple[list[str], list[str]]:
+    """(the evaluation sets both scores dicts have a micro F1 on, measured on the same sentences;
+    those both have but on different sentences), each sorted by name."""
+    ours, others = micro_f1s(mine), micro_f1s(theirs)
+    both = sorted(set(ours) & set(others))
+    same = [name for name in both if same_set(mine[name], theirs[name])]
+    return same, [name for name in both if name not in same]
+
+
 def type_f1(scores: dict | None, corpus: str, entity_type: str) -> float | None:
     """One type's F1 on one evaluation set, None where it was not measured."""
     result = (scores or {}).get(corpus) if isinstance(scores, dict) else None

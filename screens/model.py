@@ -8,14 +8,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.evaluation import SAMPLE_SIZE, evaluate_sample, folder_stamp, micro_f1s, sample_sentences, saved_confusion
+from core.evaluation import (SAMPLE_SIZE, comparable_sets, evaluate_sample, folder_stamp, micro_f1s, sample_sentences,
+                             saved_confusion)
 from core.experiment import STUDIES
 from core.model import TRAINING_FILE, is_model_folder, read_json
 from core.model_files import crf_parameters
 from storage import jobs
 from storage.versions import list_versions
 from ui import charts
-from ui.formats import percent
+from ui.formats import percent, set_label
 from core import paths
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
 from ui.versions import lineage_text, version_curves, version_label, version_scores
@@ -95,14 +96,17 @@ def show_scores(version: dict) -> None:
     for corpus, result in sorted(scores.items()):
         if not isinstance(result, dict) or "entities" not in result:
             continue
-        st.plotly_chart(charts.per_type_scores(result["entities"], f"{corpus} test: entity precision, recall and F1 "
-                                               f"· token accuracy {percent(result.get('token_accuracy'))}"),
+        st.plotly_chart(charts.per_type_scores(result["entities"], f"{set_label(corpus, result)}: entity precision, "
+                                               f"recall and F1 · token accuracy {percent(result.get('token_accuracy'))}"),
                         key=f"model_scores_{corpus}")
 
 
 def show_confusion(version: dict, folder: str) -> None:
-    confusion = saved_confusion(version_scores(version))
-    source = "the evaluation set (scores.json)"
+    scores = version_scores(version)
+    confusion = saved_confusion(scores)
+    counted_over = " + ".join(set_label(name, result) for name, result in sorted(scores.items())
+                              if isinstance(result, dict) and isinstance(result.get("confusion"), dict))
+    source = f"{counted_over}, as scored after training (scores.json)"
     report = None
     if confusion is None:
         per_corpus = st.select_slider("Sentences per corpus to tag (more: slower on a CPU)", [50, 100, 200, 300, 500, 1000],
@@ -113,13 +117,14 @@ def show_confusion(version: dict, folder: str) -> None:
                     "python -m core prepare")
             return
         confusion = report["confusion"]
-        sizes = ", ".join(f"{name} {r['sentences']}" for name, r in report["corpora"].items())
-        source = f"the first test sentences of each corpus ({sizes}); types a corpus does not annotate count as O"
-    st.plotly_chart(charts.confusion_heatmap(confusion["counts"], confusion["tags"]), key="model_confusion")
+        counted_over = " + ".join(set_label(name, r) for name, r in report["corpora"].items())
+        source = f"the first sentences of each test split, {counted_over}; types a corpus does not annotate count as O"
+    st.plotly_chart(charts.confusion_heatmap(confusion["counts"], confusion["tags"], counted_over),
+                    key="model_confusion")
     st.caption(f"Counted over {source}.")
     for name, result in (report or {}).get("corpora", {}).items():
-        st.plotly_chart(charts.per_type_scores(result["entities"], f"{name} sample: entity precision, recall and F1 "
-                                               f"· token accuracy {percent(result['token_accuracy'])}"),
+        st.plotly_chart(charts.per_type_scores(result["entities"], f"{set_label(name, result)}: entity precision, "
+                                               f"recall and F1 · token accuracy {percent(result['token_accuracy'])}"),
                         key=f"model_sample_{name}")
 
 
@@ -136,14 +141,30 @@ def show_compare(version: dict, versions: list[dict]) -> None:
     scores = {v["name"]: version_scores(v) for v in (version, other)}
     if any(scores.values()):
         st.plotly_chart(charts.scores_comparison(scores), key="model_compare_scores")
-        mine, theirs = micro_f1s(scores[version["name"]]), micro_f1s(scores[other["name"]])
-        rows = [{"corpus": c, f"{version['name']} test F1": percent(mine.get(c)),
-                 f"{other['name']} test F1": percent(theirs.get(c)),
-                 "difference (F1 points)": f"{100 * (mine[c] - theirs[c]):+.1f}" if c in mine and c in theirs else "?"}
-                for c in sorted(set(mine) | set(theirs))]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.dataframe(pd.DataFrame(comparison_rows(version["name"], scores[version["name"]],
+                                                  other["name"], scores[other["name"]])), hide_index=True)
     else:
         st.info("Neither version has scores on the evaluation set.")
+
+
+def comparison_rows(name: str, mine: dict, other_name: str, theirs: dict) -> list[dict]:
+    """A row per evaluation set: both F1s and their difference where both versions were measured on
+    the same sentences; where on different ones (a sample and the whole split), the two sets named
+    and no difference."""
+    f1s, other_f1s = micro_f1s(mine), micro_f1s(theirs)
+    same, apart = comparable_sets(mine, theirs)
+    rows = []
+    for corpus in sorted(set(f1s) | set(other_f1s)):
+        labels = {set_label(corpus, scores[corpus]) for scores in (mine, theirs) if corpus in scores}
+        if corpus in same:
+            difference = f"{100 * (f1s[corpus] - other_f1s[corpus]):+.1f}"
+        elif corpus in apart:
+            difference = "not comparable: measured on different sets"
+        else:
+            difference = "only one version was scored on it"
+        rows.append({"evaluation set": " vs ".join(sorted(labels)), f"{name} F1": percent(f1s.get(corpus)),
+                     f"{other_name} F1": percent(other_f1s.get(corpus)), "difference (F1 points)": difference})
+    return rows
 
 
 def show_experiments() -> None:

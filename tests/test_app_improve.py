@@ -58,7 +58,8 @@ def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_line
     assert row["parent"] == "default" and row["corrections"] == 24 and row["held out"] == 6
     at.selectbox(key="train_promote_pick").set_value(version["id"]).run()
     captions = " ".join(c.value for c in at.caption)
-    assert "Fine-tuned from default on 24 reviewed document(s), 6 held out; held-out F1" in captions
+    assert "Fine-tuned from default on 24 reviewed document(s), 6 held out; F1 on the held-out corrections " \
+           "(6 documents)" in captions
     assert "against default on the same sets" in captions
 
     # A second round improves on the promoted version, but starts from its base again: the

@@ -72,7 +72,9 @@ def test_model_page_computes_the_confusion_on_the_sample(model_page):
     assert confusion["x"][0] == "O" and len(confusion["z"]) == 9
     for row in confusion["z"]:
         assert sum(row) == pytest.approx(1.0) or sum(row) == 0
-    assert "msra 6, pd 6" in at.caption[-1].value
+    assert "MSRA test (6 sentences) + People's Daily test (6 sentences)" in at.caption[-1].value
+    assert figures[0]["layout"]["title"]["text"].endswith(
+        "counted over MSRA test (6 sentences) + People's Daily test (6 sentences)")
     assert len(figures) == 3  # the confusion and per-type scores for each corpus
 
 
@@ -91,6 +93,48 @@ def test_model_page_compares_two_versions(model_page, tiny_model, tmp_path):
     curves, bars = _figures(at)
     assert {trace["legendgroup"] for trace in curves["data"]} == {"default", "other"}
     assert [trace["name"] for trace in bars["data"]] == ["default", "other"]
+
+
+def test_compare_sets_side_by_side_only_figures_on_the_same_set(model_page, tiny_model, tmp_path):
+    """Issue 22: a version scored on a 300-sentence sample and one on the whole test set looked
+    6 points apart. The table names each set with its size and compares only the same sets."""
+    from storage.db import connect
+    from storage.versions import ensure_default_version, register_version
+
+    def scores(f1, **size):
+        return {"token_accuracy": 0.9, "entities": {"micro": {"precision": f1, "recall": f1, "f1": f1, "support": 9}},
+                **size}
+
+    db = connect(tmp_path / "studio.db")
+    ensure_default_version(db, tiny_model)
+    confusion = {"tags": ["O", "B_PER", "I_PER", "B_LOC", "I_LOC", "B_ORG", "I_ORG", "B_T", "I_T"],
+                 "counts": [[1] * 9 for _ in range(9)]}
+    register_version(db, "whole", tiny_model, scores={"msra": scores(0.863, sentences=4620, confusion=confusion),
+                                                      "pd": scores(0.90, sentences=4683)})
+    register_version(db, "sampled", tiny_model, scores={"msra": scores(0.924, sentences=300, sample_of=4620),
+                                                        "pd": scores(0.91, sentences=4683),
+                                                        "heldout": scores(0.8, sentences=25)})
+    at = model_page.run()
+    at.selectbox(key="model_version").set_value(3).run()
+    at.radio(key="model_view").set_value("Compare").run()
+    at.selectbox(key="model_compare_with").set_value(2).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("evaluation set")
+    assert table.loc["MSRA test (300-sentence sample) vs MSRA test (4,620 sentences)", "difference (F1 points)"] == \
+        "not comparable: measured on different sets"
+    assert table.loc["People's Daily test (4,683 sentences)", "difference (F1 points)"] == "+1.0"
+    assert table.loc["held-out corrections (25 documents)", "difference (F1 points)"] == \
+        "only one version was scored on it"
+    bars = _figures(at)[-1]
+    assert "MSRA test (300-sentence sample) micro" in bars["data"][0]["x"]
+    assert "MSRA test (4,620 sentences) micro" in bars["data"][1]["x"]  # apart, not side by side
+    at.radio(key="model_view").set_value("Scores").run()
+    titles = [figure["layout"]["title"]["text"] for figure in _figures(at)]
+    assert any(title.startswith("held-out corrections (25 documents): entity precision") for title in titles)
+    at.selectbox(key="model_version").set_value(2).run()
+    at.radio(key="model_view").set_value("Confusion").run()
+    assert _figures(at)[0]["layout"]["title"]["text"].endswith("counted over MSRA test (4,620 sentences)")
+    assert "Counted over MSRA test (4,620 sentences), as scored after training" in at.caption[-1].value
 
 
 def test_model_page_plots_study_results_and_names_the_command_for_missing_ones(model_page, tmp_path):

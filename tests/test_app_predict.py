@@ -67,6 +67,18 @@ def test_sidebar_shows_the_active_model_and_no_job(studio):
     assert "No training job running." in [c.value for c in at.sidebar.caption]
 
 
+def test_sidebar_names_the_set_and_size_each_score_was_measured_on(studio, tiny_model):
+    """Issue 22: after promotion the sidebar said 'MSRA test F1 92.4%' for a 300-sentence sample."""
+    from storage.versions import register_version, set_active
+
+    db = connect(studio / "studio.db")
+    scores = {"msra": {"entities": {"micro": {"f1": 0.924}}, "sentences": 300, "sample_of": 4620}}
+    set_active(db, register_version(db, "improved", tiny_model, scores=scores))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert "MSRA test (300-sentence sample) F1 92.4%" in [c.value for c in at.sidebar.caption]
+
+
 def test_sidebar_shows_a_running_job_and_its_progress(studio):
     db = connect(studio / "studio.db")
     job_id = jobs.create_job(db, {"name": "v2"})

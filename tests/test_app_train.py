@@ -16,7 +16,8 @@ PAGE = str(ROOT / "screens" / "train.py")
 
 def perfect_scores(corpus: str) -> dict:
     entities = {"micro": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 36}}
-    return {corpus: {"token_accuracy": 1.0, "entities": entities}}
+    # on the whole test split of write_corpus (SENTENCES three times), as a job scores it
+    return {corpus: {"token_accuracy": 1.0, "entities": entities, "sentences": 18}}
 
 
 @pytest.fixture
@@ -174,14 +175,33 @@ def test_corrections_are_repeated_to_about_a_tenth_of_the_data_within_bounds():
 def test_compare_scores_uses_only_the_corpora_both_versions_have():
     from ui.versions import compare_scores
 
-    def scores(**f1s):
-        return {corpus: {"entities": {"micro": {"f1": f1}}} for corpus, f1 in f1s.items()}
+    def scores(sentences=4620, **f1s):
+        return {corpus: {"entities": {"micro": {"f1": f1}}, "sentences": sentences} for corpus, f1 in f1s.items()}
 
     worse, why = compare_scores(scores(msra=0.80, pd=0.90), scores(msra=0.85, pd=0.90, tiny=0.1))
     assert worse is True and "2.5 F1 points lower" in why
     assert compare_scores(scores(msra=0.9), scores(msra=0.85))[0] is False
     assert compare_scores(scores(tiny=0.9), scores(msra=0.85))[0] is None
     assert compare_scores({}, scores(msra=0.85))[0] is None
+
+
+def test_a_sample_is_never_compared_with_the_whole_test_set():
+    """Issue 22: a 300-sentence sample's 92.4% beside the whole set's 86.3% read as +6 points."""
+    from ui.versions import compare_scores, version_label
+
+    sample = {"msra": {"entities": {"micro": {"f1": 0.924}}, "sentences": 300, "sample_of": 4620},
+              "heldout": {"entities": {"micro": {"f1": 0.80}}, "sentences": 25}}
+    whole = {"msra": {"entities": {"micro": {"f1": 0.863}}, "sentences": 4620}}
+    worse, why = compare_scores(sample, whole)
+    assert worse is None  # promotion asks first: nothing shows it is as good
+    assert "MSRA test (300-sentence sample) vs MSRA test (4,620 sentences)" in why and "+6" not in why
+    whole["pd"] = sample["pd"] = {"entities": {"micro": {"f1": 0.9}}, "sentences": 4683}
+    worse, why = compare_scores(sample, whole)
+    assert worse is False and "People's Daily test (4,683 sentences) F1 90.0% vs 90.0%" in why
+    assert "not compared, measured on different sets: MSRA test (300-sentence sample) vs" in why
+    label = version_label({"name": "v3", "is_active": 1, "scores": sample})
+    assert label == ("v3 (active) — F1 held-out corrections (25 documents) 80.0% · MSRA test (300-sentence sample) "
+                     "92.4% · People's Daily test (4,683 sentences) 90.0%")
 
 
 def test_job_progress_gives_the_eta_from_the_latest_step():

@@ -112,7 +112,7 @@ def test_scores_comparison_has_one_series_per_version():
     figure = charts.scores_comparison({"v1": scores, "v2": {"msra": {"entities": {"PER": {"f1": 0.7},
                                                                                   "micro": {"f1": 0.6}}}}})
     assert [t.name for t in figure.data] == ["v1", "v2"]
-    assert list(figure.data[0].x) == ["msra PER", "msra micro"]
+    assert list(figure.data[0].x) == ["MSRA test (size not recorded) PER", "MSRA test (size not recorded) micro"]
     assert list(figure.data[1].y) == [0.7, 0.6]
 
 

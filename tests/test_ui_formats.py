@@ -42,11 +42,29 @@ def test_the_queue_key_is_the_lowest_character_confidence():
     assert Tagged("", [], [], []).lowest_confidence == 1.0
 
 
-def test_score_summary_reads_msra_micro_and_pd_time_f1():
-    scores = {"msra": {"entities": {"micro": {"f1": 0.8633}}}, "pd": {"entities": {"T": {"f1": 0.9662}}}}
-    assert formats.score_summary(scores) == "MSRA test F1 86.3% · People's Daily T F1 96.6%"
+def test_score_summary_reads_msra_micro_and_pd_time_f1_and_names_each_set_and_size():
+    scores = {"msra": {"entities": {"micro": {"f1": 0.8633}}, "sentences": 4620},
+              "pd": {"entities": {"T": {"f1": 0.9662}}, "sentences": 4683}}
+    assert formats.score_summary(scores) == ("MSRA test (4,620 sentences) F1 86.3% · "
+                                             "People's Daily test (4,683 sentences) T F1 96.6%")
+    scores["msra"].update(sentences=300, sample_of=4620)  # the improve job's fixed sample on a CPU
+    assert formats.score_summary(scores).startswith("MSRA test (300-sentence sample) F1 86.3% · ")
     assert formats.score_summary({"msra": {"entities": {}}}) is None
     assert formats.score_summary(None) is None
+
+
+def test_a_set_is_named_with_its_size_and_two_sizes_never_compare():
+    from core.evaluation import comparable_sets, same_set
+
+    confusion = {"tags": ["O", "B_PER"], "counts": [[170000, 1], [600, 2000]]}  # older scores: no sentences
+    assert formats.set_label("msra", {"confusion": confusion}) == "MSRA test (172,601 characters)"
+    assert formats.set_label("heldout", {"sentences": 1}) == "held-out corrections (1 document)"
+    assert formats.set_label("news", None) == "news test (size not recorded)"
+    whole = {"sentences": 4620, "characters": 172601, "entities": {"micro": {"f1": 0.86}}}
+    sample = {"sentences": 300, "sample_of": 4620, "entities": {"micro": {"f1": 0.92}}}
+    assert same_set(whole, {"confusion": confusion}) and not same_set(whole, sample)
+    assert not same_set({}, {})  # nothing recorded: nothing shows they are one set
+    assert comparable_sets({"msra": whole, "pd": whole}, {"msra": sample, "pd": whole}) == (["pd"], ["msra"])
 
 
 def test_fragments_are_found_free_occurrences_first():

@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 
 from core.labels import allowed_starts, allowed_transitions
 from core.corpus_stats import mean_and_std
+from ui.formats import set_label
 
 IMPOSSIBLE_COLOR = "#111111"  # black: stands out on both ends of the red-blue scale
 OUTLIER_COLOR = "#d62728"
@@ -129,7 +130,9 @@ def per_type_scores(entities: dict, title: str = "") -> go.Figure:
 
 
 def scores_comparison(versions: dict[str, dict]) -> go.Figure:
-    """Entity F1 per corpus and type, one bar colour per version.
+    """Entity F1 per evaluation set and type, one bar colour per version. A bar is placed by its
+    set's name and size ('MSRA test (300-sentence sample) PER'), so two versions' bars stand side
+    by side only where they were measured on the same set.
 
     versions: {name: scores.json content}, i.e. {corpus: {"token_accuracy": x, "entities": {...}}}.
     """
@@ -139,15 +142,16 @@ def scores_comparison(versions: dict[str, dict]) -> go.Figure:
         for corpus in sorted(scores or {}):
             entities = scores[corpus].get("entities", {})
             for entity_type in _entity_rows(entities):
-                x.append(f"{corpus} {entity_type}")
+                x.append(f"{set_label(corpus, scores[corpus])} {entity_type}")
                 y.append(entities[entity_type]["f1"])
         figure.add_trace(go.Bar(x=x, y=y, name=name, texttemplate=PERCENT, textposition="outside"))
     figure.update_layout(barmode="group", title="entity F1 on the evaluation set", yaxis=PERCENT_AXIS, height=360)
     return figure
 
 
-def confusion_heatmap(counts, tags: list[str]) -> go.Figure:
-    """Row-normalised tag confusion: each gold row sums to 1 (a row with no characters stays 0)."""
+def confusion_heatmap(counts, tags: list[str], counted_over: str = "") -> go.Figure:
+    """Row-normalised tag confusion: each gold row sums to 1 (a row with no characters stays 0).
+    counted_over names the sets and their sizes in the title ('MSRA test (4,620 sentences)')."""
     normalised = []
     for row in counts:
         total = sum(row)
@@ -156,9 +160,10 @@ def confusion_heatmap(counts, tags: list[str]) -> go.Figure:
               for j in range(len(tags))] for i in range(len(tags))]
     figure = go.Figure(go.Heatmap(z=normalised, x=tags, y=tags, colorscale="Blues", zmin=0, zmax=1,
                                   text=hover, hoverinfo="text", texttemplate="%{z:.1%}"))
-    figure.update_layout(title="confusion over tags (rows: gold, normalised; columns: predicted)",
+    title = "confusion over tags (rows: gold, normalised; columns: predicted)"
+    figure.update_layout(title=title + (f"<br>counted over {counted_over}" if counted_over else ""),
                          xaxis={"side": "top", "type": "category"}, yaxis={"autorange": "reversed", "type": "category"},
-                         margin={"t": 110}, height=150 + 42 * len(tags))
+                         margin={"t": 130 if counted_over else 110}, height=150 + 42 * len(tags))
     return figure
 
 

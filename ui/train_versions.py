@@ -10,7 +10,7 @@ from core.model import TRAINING_FILE, read_json
 from storage import jobs, suggestions
 from storage.versions import list_versions, set_active
 from ui import login
-from ui.formats import percent
+from ui.formats import set_label
 from ui.plain import md
 from ui.shared import active_version, model_folder
 from ui.versions import compare_scores, lineage, lineage_text, promotion_reference, version_label, version_scores
@@ -24,7 +24,9 @@ def versions_panel(db) -> None:
     rows = [{"name": v["name"], "active": bool(v["is_active"]), "created": v["created_at"],
              **{key: value for key, value in lineage(v, trainings[v["id"]], job_rows[v["id"]]).items()
                 if key in ("parent", "corrections", "held out")},
-             **{f"{corpus} F1 %": round(100 * f1, 1) for corpus, f1 in micro_f1s(version_scores(v)).items()},
+             # a column per set and size: a sample's F1 never shares a column with the whole set's
+             **{f"{set_label(corpus, version_scores(v)[corpus])} F1 %": round(100 * f1, 1)
+                for corpus, f1 in micro_f1s(version_scores(v)).items()},
              "folder": v["path"]}
             for v in versions]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -39,11 +41,11 @@ def versions_panel(db) -> None:
     chosen = st.selectbox("Version to use for tagging and correcting", candidates, key="train_promote_pick",
                           format_func=lambda i: version_label(by_id[i]))
     reference = promotion_reference(trainings[chosen], model_folder(active))
-    if reference is not None:
-        theirs = micro_f1s(reference)
-        st.caption(f"Entity F1 before promotion, against {md(active['name'])} on the same sets: "
-                   + " · ".join(f"{corpus} {percent(mine)} vs {percent(theirs.get(corpus))}"
-                                for corpus, mine in micro_f1s(version_scores(by_id[chosen])).items()))
+    # The active model scored on the candidate's own sets when the job did that, else its saved
+    # scores: either way only figures on the same sentences are set side by side.
+    _, against = compare_scores(version_scores(by_id[chosen]),
+                                reference if reference is not None else version_scores(active))
+    st.caption(f"Entity F1 before promotion, against {md(active['name'])} on the same sets: {md(against)}.")
     origin = lineage_text(by_id[chosen], trainings[chosen], job_rows[chosen])
     if origin:
         st.caption(origin)

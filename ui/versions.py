@@ -5,8 +5,8 @@ import json
 import time
 from pathlib import Path
 
-from core.evaluation import micro_f1s
-from ui.formats import percent
+from core.evaluation import comparable_sets, micro_f1s
+from ui.formats import percent, set_label
 
 
 def _decoded(value):
@@ -35,18 +35,26 @@ def measured_curves(rows: list) -> list:
 
 
 def compare_scores(candidate: dict, reference: dict) -> tuple[bool | None, str]:
-    """(worse?, explanation) of a candidate's micro F1 against a reference's, on shared corpora.
+    """(worse?, explanation) of a candidate's micro F1 against a reference's, on the evaluation sets
+    both were measured on with the same sentences (core.evaluation.same_set): a 300-sentence
+    sample's F1 is never set against the whole test set's.
 
-    worse is None when nothing can be compared (no scores, or no corpus in common): promotion
-    then asks for confirmation as well, since nothing shows the candidate is as good.
+    worse is None when nothing can be compared (no scores, no set in common, or only sets of one
+    name but different sizes): promotion then asks for confirmation as well, since nothing shows
+    the candidate is as good.
     """
     mine, theirs = micro_f1s(candidate), micro_f1s(reference)
-    shared = sorted(set(mine) & set(theirs))
-    if not shared:
+    same, apart = comparable_sets(candidate, reference)
+    unlike = "; ".join(f"{set_label(c, candidate[c])} vs {set_label(c, reference[c])}" for c in apart)
+    if not same:
+        if unlike:
+            return None, f"its scores cannot be compared with the active version's: measured on different sets ({unlike})"
         return None, "its scores cannot be compared with the active version's (no evaluation set in common)"
-    deltas = {corpus: mine[corpus] - theirs[corpus] for corpus in shared}
+    deltas = {corpus: mine[corpus] - theirs[corpus] for corpus in same}
     mean_delta = sum(deltas.values()) / len(deltas)
-    detail = ", ".join(f"{c} test F1 {percent(mine[c])} vs {percent(theirs[c])}" for c in shared)
+    detail = ", ".join(f"{set_label(c, candidate[c])} F1 {percent(mine[c])} vs {percent(theirs[c])}" for c in same)
+    if unlike:
+        detail += f"; not compared, measured on different sets: {unlike}"
     if mean_delta < 0:
         return True, f"it scores {100 * -mean_delta:.1f} F1 points lower on average ({detail})"
     return False, f"it scores {100 * mean_delta:+.1f} F1 points on average ({detail})"
@@ -74,10 +82,11 @@ def lineage_text(version: dict, training: dict | None, job: dict | None) -> str 
         text = f"Fine-tuned from {line['parent']}"
     if line["corrections"] is not None:
         text += f" on {line['corrections']} reviewed document(s), {line['held out'] or 0} held out"
-    after = micro_f1s(version_scores(version)).get("heldout")
-    before = micro_f1s((training or {}).get("before")).get("heldout")
-    if after is not None and before is not None:
-        text += f"; held-out F1 {100 * before:.1f} -> {100 * after:.1f} ({100 * (after - before):+.1f})"
+    scores, earlier = version_scores(version), (training or {}).get("before")
+    if "heldout" in comparable_sets(scores, earlier)[0]:  # scored before and after training, on the same documents
+        after, before = micro_f1s(scores)["heldout"], micro_f1s(earlier)["heldout"]
+        text += (f"; F1 on the {set_label('heldout', scores['heldout'])} {100 * before:.1f} -> {100 * after:.1f} "
+                 f"({100 * (after - before):+.1f})")
     return text + "."
 
 
@@ -93,10 +102,12 @@ def promotion_reference(training: dict | None, active_folder: str) -> dict | Non
 
 
 def version_label(version: dict) -> str:
-    f1s = micro_f1s(version_scores(version))
-    scores = " · ".join(f"{corpus} {percent(f1)}" for corpus, f1 in f1s.items())
+    """'v3 (active) — F1 MSRA test (300-sentence sample) 92.4% · held-out corrections (25 documents) 80.1%':
+    each figure with the set it was measured on, never 'test F1' for the held-out corrections."""
+    scores = version_scores(version)
+    shown = " · ".join(f"{set_label(corpus, scores[corpus])} {percent(f1)}" for corpus, f1 in micro_f1s(scores).items())
     active = " (active)" if version.get("is_active") else ""
-    return f"{version['name']}{active}" + (f" — test F1 {scores}" if scores else "")
+    return f"{version['name']}{active}" + (f" — F1 {shown}" if shown else "")
 
 
 def job_progress(job: dict, now: float | None = None) -> dict:
