@@ -46,19 +46,29 @@ def parser(description: str, chars: int | None = 20_000, repeats: int = 3) -> ar
     p.add_argument("--json", help="also write the results to this file")
     p.add_argument("--omp-wait", choices=["passive", "active"], default="passive",
                    help="OMP_WAIT_POLICY for this run (default passive; set before torch loads)")
+    p.add_argument("--load", type=int, default=0,
+                   help="run the whole bench beside N CPU-bound processes (a loaded machine; default 0)")
     return p
 
 
 def setup(args) -> dict:
     """Apply --threads and describe the run: a dict that goes into the JSON and the header line."""
+    if getattr(args, "load", 0):
+        import atexit
+
+        generator = BusyMachine(args.load).__enter__()
+        atexit.register(generator.__exit__, None, None, None)
     if args.threads:
         torch.set_num_threads(args.threads)
     info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
-            "cpu": platform.processor() or platform.machine(), "load_before": round(os.getloadavg()[0], 2)}
+            "cpu": platform.processor() or platform.machine(), "load_before": round(os.getloadavg()[0], 2),
+            "load_generator_processes": getattr(args, "load", 0)}
     print(f"# torch {info['torch']}, {info['threads']} threads, {info['cpus']} CPUs, "
           f"OMP_WAIT_POLICY={info['omp_wait_policy']}, "
-          f"load average {info['load_before']} at start", flush=True)
+          f"load average {info['load_before']} at start"
+          + (f", {info['load_generator_processes']} spinning processes beside it" if info["load_generator_processes"] else ""),
+          flush=True)
     return info
 
 
