@@ -16,7 +16,7 @@ from core.model_files import crf_parameters
 from storage import jobs
 from storage.versions import list_versions
 from ui import charts
-from ui.formats import percent, set_label
+from ui.formats import percent, set_label, set_labels
 from core import paths
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
 from ui.versions import lineage_text, version_curves, version_label, version_scores
@@ -155,7 +155,7 @@ def comparison_rows(name: str, mine: dict, other_name: str, theirs: dict) -> lis
     same, apart = comparable_sets(mine, theirs)
     rows = []
     for corpus in sorted(set(f1s) | set(other_f1s)):
-        labels = {set_label(corpus, scores[corpus]) for scores in (mine, theirs) if corpus in scores}
+        labels = set(set_labels(corpus, [scores[corpus] for scores in (mine, theirs) if corpus in scores]))
         if corpus in same:
             difference = f"{100 * (f1s[corpus] - other_f1s[corpus]):+.1f}"
         elif corpus in apart:

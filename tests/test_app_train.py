@@ -4,6 +4,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -183,6 +184,25 @@ def test_compare_scores_uses_only_the_corpora_both_versions_have():
     assert compare_scores(scores(msra=0.9), scores(msra=0.85))[0] is False
     assert compare_scores(scores(tiny=0.9), scores(msra=0.85))[0] is None
     assert compare_scores({}, scores(msra=0.85))[0] is None
+
+
+def test_the_versions_table_has_a_column_per_set_and_size(studio):
+    from storage.db import connect
+    from storage.versions import ensure_default_version, register_version
+
+    db = connect(studio["db"])
+    default = ensure_default_version(db, str(studio["data"].parent / "default-model"))
+    micro = {"entities": {"micro": {"f1": 0.8}}}
+    confusion = {"tags": ["O"], "counts": [[172601]]}
+    register_version(db, "older", default["path"], scores={"msra": {**micro, "confusion": confusion}})
+    register_version(db, "whole", default["path"], scores={"msra": {**micro, "sentences": 4620, "characters": 172601}})
+    register_version(db, "sampled", default["path"], scores={"msra": {**micro, "sentences": 300, "sample_of": 4620}})
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("name")
+    assert table.loc["older", "MSRA test (4,620 sentences) F1 %"] == table.loc["whole", "MSRA test (4,620 sentences) F1 %"]
+    assert table.loc["sampled", "MSRA test (300-sentence sample) F1 %"] == 80.0
+    assert pd.isna(table.loc["sampled", "MSRA test (4,620 sentences) F1 %"])
 
 
 def test_a_sample_is_never_compared_with_the_whole_test_set():

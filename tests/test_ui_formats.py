@@ -65,6 +65,9 @@ def test_a_set_is_named_with_its_size_and_two_sizes_never_compare():
     assert same_set(whole, {"confusion": confusion}) and not same_set(whole, sample)
     assert not same_set({}, {})  # nothing recorded: nothing shows they are one set
     assert comparable_sets({"msra": whole, "pd": whole}, {"msra": sample, "pd": whole}) == (["pd"], ["msra"])
+    # One set, one name in a table or chart: the older scores take the label that gives sentences.
+    assert formats.set_labels("msra", [{"confusion": confusion}, whole, sample]) == [
+        "MSRA test (4,620 sentences)", "MSRA test (4,620 sentences)", "MSRA test (300-sentence sample)"]
 
 
 def test_fragments_are_found_free_occurrences_first():

@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from core.labels import allowed_starts, allowed_transitions
 from core.corpus_stats import mean_and_std
-from ui.formats import set_label
+from ui.formats import set_labels
 
 IMPOSSIBLE_COLOR = "#111111"  # black: stands out on both ends of the red-blue scale
 OUTLIER_COLOR = "#d62728"
@@ -137,12 +137,18 @@ def scores_comparison(versions: dict[str, dict]) -> go.Figure:
     versions: {name: scores.json content}, i.e. {corpus: {"token_accuracy": x, "entities": {...}}}.
     """
     figure = go.Figure()
+    names = list(versions)
+    labels = {}  # (version, set name): its label, shared by the versions scored on the same sentences
+    for corpus in {corpus for scores in versions.values() for corpus in scores or {}}:
+        scored = [name for name in names if corpus in (versions[name] or {})]
+        labels.update(zip([(name, corpus) for name in scored],
+                          set_labels(corpus, [versions[name][corpus] for name in scored])))
     for name, scores in versions.items():
         x, y = [], []
         for corpus in sorted(scores or {}):
             entities = scores[corpus].get("entities", {})
             for entity_type in _entity_rows(entities):
-                x.append(f"{set_label(corpus, scores[corpus])} {entity_type}")
+                x.append(f"{labels[name, corpus]} {entity_type}")
                 y.append(entities[entity_type]["f1"])
         figure.add_trace(go.Bar(x=x, y=y, name=name, texttemplate=PERCENT, textposition="outside"))
     figure.update_layout(barmode="group", title="entity F1 on the evaluation set", yaxis=PERCENT_AXIS, height=360)

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from core.corpora import Sentence, write_conll, write_jsonl_spans, write_pair
-from core.evaluation import micro_f1s, scored_size, type_f1
+from core.evaluation import micro_f1s, same_set, scored_size, type_f1
 
 TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI
 CLI_HINT = "python -m core tag --text INPUT.txt -o OUTPUT_TAG.txt"
@@ -88,6 +88,17 @@ def set_label(name: str, result=None) -> str:
     if size["characters"] is not None:
         return f"{base} ({size['characters']:,} characters)"
     return f"{base} (size not recorded)"
+
+
+def set_labels(name: str, results: list) -> list[str]:
+    """set_label for each of several scores of the set called name, where those measured on the
+    same sentences (core.evaluation.same_set) share one label, the most telling of theirs (sized in
+    sentences rather than characters): a table gives them one column, a chart one place."""
+    labels = []
+    for result in results:
+        alike = [other for other in results if same_set(result, other)]
+        labels.append(set_label(name, next((o for o in alike if scored_size(o)["sentences"] is not None), result)))
+    return labels
 
 
 def score_summary(scores) -> str | None:

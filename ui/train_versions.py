@@ -10,7 +10,7 @@ from core.model import TRAINING_FILE, read_json
 from storage import jobs, suggestions
 from storage.versions import list_versions, set_active
 from ui import login
-from ui.formats import set_label
+from ui.formats import set_labels
 from ui.plain import md
 from ui.shared import active_version, model_folder
 from ui.versions import compare_scores, lineage, lineage_text, promotion_reference, version_label, version_scores
@@ -21,12 +21,11 @@ def versions_panel(db) -> None:
     active = active_version(db)
     trainings = {v["id"]: read_json(model_folder(v), TRAINING_FILE) for v in versions}
     job_rows = {v["id"]: jobs.get_job(db, v["job_id"]) if v.get("job_id") else None for v in versions}
+    columns = score_columns(versions)
     rows = [{"name": v["name"], "active": bool(v["is_active"]), "created": v["created_at"],
              **{key: value for key, value in lineage(v, trainings[v["id"]], job_rows[v["id"]]).items()
                 if key in ("parent", "corrections", "held out")},
-             # a column per set and size: a sample's F1 never shares a column with the whole set's
-             **{f"{set_label(corpus, version_scores(v)[corpus])} F1 %": round(100 * f1, 1)
-                for corpus, f1 in micro_f1s(version_scores(v)).items()},
+             **{f"{columns[v['id'], corpus]} F1 %": round(100 * f1, 1) for corpus, f1 in micro_f1s(version_scores(v)).items()},
              "folder": v["path"]}
             for v in versions]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -68,6 +67,17 @@ def versions_panel(db) -> None:
         if no.button(f"No, keep {active['name']}", key="train_confirm_no"):
             st.session_state.pop("train_confirm", None)
             st.rerun()
+
+
+def score_columns(versions: list[dict]) -> dict:
+    """{(version id, set name): column}: a column per set and size, so a sample's F1 never shares
+    a column with the whole set's, and one column for every score on the same sentences."""
+    columns = {}
+    for corpus in sorted({corpus for v in versions for corpus in micro_f1s(version_scores(v))}):
+        scored = [v for v in versions if corpus in micro_f1s(version_scores(v))]
+        for v, label in zip(scored, set_labels(corpus, [version_scores(v)[corpus] for v in scored])):
+            columns[v["id"], corpus] = label
+    return columns
 
 
 def promote(db, version: dict, why: str) -> None:

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from core.evaluation import comparable_sets, micro_f1s
-from ui.formats import percent, set_label
+from ui.formats import percent, set_label, set_labels
 
 
 def _decoded(value):
@@ -52,7 +52,8 @@ def compare_scores(candidate: dict, reference: dict) -> tuple[bool | None, str]:
         return None, "its scores cannot be compared with the active version's (no evaluation set in common)"
     deltas = {corpus: mine[corpus] - theirs[corpus] for corpus in same}
     mean_delta = sum(deltas.values()) / len(deltas)
-    detail = ", ".join(f"{set_label(c, candidate[c])} F1 {percent(mine[c])} vs {percent(theirs[c])}" for c in same)
+    detail = ", ".join(f"{set_labels(c, [candidate[c], reference[c]])[0]} F1 {percent(mine[c])} vs {percent(theirs[c])}"
+                       for c in same)
     if unlike:
         detail += f"; not compared, measured on different sets: {unlike}"
     if mean_delta < 0:
