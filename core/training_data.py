@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.corpora import read_jsonl_spans, read_pair
+from core.corpora import Sentence, read_jsonl_spans, read_pair
 from core.corpus_files import (BUNDLED, BUNDLED_UNANNOTATED, DATA_DIR, corpus_folder, has_split,  # noqa: F401 (re-exported)
                                 split_files, split_paths)
 from core.teachers import ALTERNATIVE
@@ -43,6 +43,15 @@ def load_split(name_or_dir: str, split: str, data_dir=DATA_DIR, limit: int | Non
     if corpus_info(name_or_dir).get("alternatives"):
         return [_with_alternatives(s, unannotated) for s in sentences]
     return [Example(list(s.chars), list(s.tags), unannotated) for s in sentences]
+
+
+def read_labelled(chars_path, tags_path) -> list[Sentence]:
+    """A split's sentences with one tag a character: in a silver corpus (corpus.json "alternatives"
+    beside the files), the first of a character's tags, the agreed or the first teacher's."""
+    sentences = read_pair(chars_path, tags_path)
+    if not corpus_info(str(Path(chars_path).parent)).get("alternatives"):
+        return sentences
+    return [Sentence(s.chars, [tag.split(ALTERNATIVE)[0] for tag in s.tags]) for s in sentences]
 
 
 def _with_alternatives(sentence, unannotated) -> Example:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.corpora import read_pair
 from core.corpus_files import SPLITS, corpora_root, has_split, prepared_corpora, split_paths
 from core.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
 from core.labels import TYPE_NAMES
+from core.training_data import read_labelled
 from ui import charts
 from ui.fonts import DEBIAN_PACKAGE, find_cjk_font
 from ui.shared import data_dir, get_db
@@ -26,7 +26,7 @@ def file_stamp(*paths: Path) -> tuple:
 @st.cache_data(show_spinner="Counting the corpus…", max_entries=12)
 def corpus_description(chars_path: str, tags_path: str, stamp: tuple) -> dict:
     """describe() of a chars/TAG pair; stamp (mtime, size) makes a rewritten file count anew."""
-    return describe(read_pair(chars_path, tags_path), top=TOP_ENTITIES)
+    return describe(read_labelled(chars_path, tags_path), top=TOP_ENTITIES)
 
 
 def corrections_description() -> dict:

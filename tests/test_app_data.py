@@ -77,3 +77,19 @@ def test_data_page_without_corpora_says_how_to_prepare_them(tmp_path, monkeypatc
     at = AppTest.from_file(str(ROOT / "screens" / "data.py"), default_timeout=60).run()
     assert not at.exception
     assert "python -m core prepare" in at.error[0].value
+
+
+def test_data_page_reads_a_silver_corpus_whose_characters_may_carry_several_tags(tmp_path, monkeypatch):
+    from core import teachers
+
+    texts = [text for text, _ in SENTENCES] * 3
+    first = [spans_to_tags(spans, len(text)) for text, spans in SENTENCES] * 3
+    second = [["O"] * len(text) for text in texts]
+    teachers.combine(texts, {"lac": first, "fast": second}, tmp_path / "data" / "corpora" / "inews-silver")
+    monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
+    at = AppTest.from_file(str(ROOT / "screens" / "data.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    entity_counts = _figure(at.get("plotly_chart")[0])["data"][0]
+    assert sum(entity_counts["y"]) > 0  # the first teacher's spans, counted as labels

@@ -82,3 +82,13 @@ def test_a_model_teacher_is_named_by_its_weights_so_a_retrained_folder_tags_afre
     second = teachers.teacher_name(str(folder))
     assert first.startswith("fast-") and second.startswith("fast-") and first != second
     assert teachers.teacher_name("lac") == "lac"
+
+
+def test_a_silver_split_reads_as_one_tag_a_character_for_the_data_screen(tmp_path):
+    from core.training_data import read_labelled
+
+    out = tmp_path / "silver"
+    teachers.combine(["张三在华为上班。"] * 2, {"lac": [["B_PER", "I_PER", "O", "B_ORG", "I_ORG", "O", "O", "O"]] * 2,
+                                               "fast": [["B_PER", "I_PER", "O", "O", "O", "O", "O", "O"]] * 2}, out)
+    [sentence] = read_labelled(out / "train.txt", out / "train_TAG.txt")[:1]
+    assert sentence.tags == ["B_PER", "I_PER", "O", "B_ORG", "I_ORG", "O", "O", "O"]
