@@ -1,12 +1,12 @@
 """GPU figures (issue 4, "GPU"): training tokens/s and tagging characters/s with mixed precision
 (bf16 autocast) on one CUDA GPU, each against float32 on the same GPU in the same run.
 
-    .venv/bin/python bench/gpu.py [--steps 60] [--repeats 3] [--chars 172601]
+    .venv/bin/python bench/gpu.py [--steps 60] [--repeats 3] [--chars 172601] [--model DIR] [--encoder DIR]
 
 Tagging: the default model over the MSRA test text, Tagger float32 against Tagger(quantize="bf16"),
 with the share of tags that differ and both MSRA F1s (T set to O). Training: the default model's
-shape (12 layers, from data/encoders/e5-small), length-bucketed batches of 64 MSRA train
-sentences, the same starting weights for every run, float32 against bf16 autocast. Exit 2 when
+shape (12 layers, from data/encoders/e5-small, or the --encoder folder), length-bucketed batches
+of 64 MSRA train sentences, the same starting weights for every run, float32 against bf16 autocast. Exit 2 when
 there is no GPU; exit 1 when mixed precision is not faster than float32 in either figure or its
 F1 moves by more than 0.3 points (the quantisation rule of target 1c).
 """
@@ -55,7 +55,7 @@ def tagging(args) -> dict:
 
 def training(args) -> dict:
     torch.manual_seed(0)
-    model = build_model(ENCODER, NerConfig()).to("cuda")
+    model = build_model(args.encoder, NerConfig()).to("cuda")
     initial = copy.deepcopy(model.state_dict())
     examples = split_long(load_split("msra", "train", data_dir=ROOT / "data", limit=args.sentences), 256)
     batches = bucketed_batches([len(ex.chars) for ex in examples], 64, random.Random(13))
@@ -71,6 +71,7 @@ def training(args) -> dict:
 def main(argv=None) -> int:
     p = parser(__doc__.split("\n")[0], chars=172_601)
     p.add_argument("--steps", type=int, default=60, help="training steps per run (the first is warm-up)")
+    p.add_argument("--encoder", default=str(ENCODER), help="encoder folder of the training figure (default e5-small)")
     p.add_argument("--sentences", type=int, default=8000, help="MSRA train sentences to draw batches from")
     args = p.parse_args(argv)
     info = setup(args)
