@@ -1,0 +1,1 @@
+"""Scores: how good a model is, and how far annotators agree."""
