@@ -20,8 +20,8 @@ from pathlib import Path
 import sqlite_utils
 
 from core import paths
-from core.heldout import enough_to_score
-from core.run_cli import PARAM_NAMES, params_to_argv
+from core.training.heldout import enough_to_score
+from core.training.run_cli import PARAM_NAMES, params_to_argv
 from storage.accounts import any_accounts, get_account
 from storage.db import connect, write_transaction
 from storage.documents import REVIEWED
@@ -35,7 +35,7 @@ TRAIN_SCRIPT = REPO_ROOT / "train_job.py"
 VANISHED = "process ended without finishing (killed?)"
 LAUNCH_GRACE_S = 60  # a queued job without a process after this long was never launched
 
-# A job's params are train_job.py's flags by name (core/run_cli.py derives them from RunOptions and
+# A job's params are train_job.py's flags by name (core/training/run_cli.py derives them from RunOptions and
 # TrainSettings: a key k becomes --k with _ as -; True is a bare flag, False and None are left out, a
 # list is joined with commas), less out, corrections and heldout, which the launcher writes itself.
 TRAIN_PARAMS = PARAM_NAMES
@@ -157,7 +157,7 @@ def _spawn(db, job_id: int, argv: list[str], folder: Path, params: dict) -> None
 
 def resume_point(job: dict) -> dict | None:
     """What resuming the job would start from: {"epoch", "step", "epochs"} of the last finished
-    epoch its run saved (OUT.resume/state.json, core/run.py), None when there is none: no epoch
+    epoch its run saved (OUT.resume/state.json, core/training/run.py), None when there is none: no epoch
     finished, or the run cleaned it up. Without one, --resume would silently train from the start."""
     try:
         argv = shlex.split(job.get("command") or "")
@@ -195,7 +195,7 @@ def resume_problem(db, job: dict) -> str | None:
 
 def resume_training(db_path, job_id: int, root=REPO_ROOT, user: str | None = None) -> int:
     """Start a new job that continues a failed or cancelled one: the same train_job.py command (the
-    same --out, data and corrections snapshot) with --resume, so core/run.py picks up OUT.resume (the
+    same --out, data and corrections snapshot) with --resume, so core/training/run.py picks up OUT.resume (the
     last finished epoch). Its own row and log; registered as the same version name when it finishes.
     The leftover model folder is the resumed run's own, so it does not block the name here."""
     root = Path(root).resolve()

@@ -1,6 +1,6 @@
 """The studio's training job: python train_job.py --out DIR [options] [--db FILE --job-id N].
 
-A thin face over core/run.py (the same flags as `python -m core train`; also runs under torchrun):
+A thin face over core/training/run.py (the same flags as `python -m core train`; also runs under torchrun):
 with --db and --job-id the job's row in the studio database follows the run, and the finished
 model is registered there as a version.
 """
@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-from core.run import run
-from core.run_cli import add_run_arguments, command_line_sinks, options_from_args
+from core.training.run import run
+from core.training.run_cli import add_run_arguments, command_line_sinks, options_from_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:

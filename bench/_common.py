@@ -29,7 +29,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
-from core.corpus_files import split_paths  # noqa: E402
+from core.data.corpus_files import split_paths  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "default"
 MSRA_CHARS, MSRA_TAGS = split_paths("msra", "test", ROOT / "data")
@@ -74,7 +74,7 @@ def setup(args) -> dict:
 
 def msra_sentences(max_chars: int | None = None):
     """The MSRA test sentences (chars + tags), the first ones up to max_chars characters."""
-    from core.corpora import read_pair
+    from core.data.corpora import read_pair
 
     sentences = read_pair(MSRA_CHARS, MSRA_TAGS)
     if max_chars is None:

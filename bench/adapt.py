@@ -14,7 +14,7 @@ strategy, a fresh studio database gets the pool through storage/, tagged by the 
 shows first in its default order (least confident first), or in its spot-check order (every 5th
 place the most confident left), or K at random; saves their gold spans
 as corrections with storage's save_correction (what the screen's Save calls), starts the Train
-screen's job (launcher.start_training with core.improve's params, the time budget given), waits,
+screen's job (launcher.start_training with core.training.improve's params, the time budget given), waits,
 promotes the new version, refreshes the queue's suggestions with it (the Correct screen's
 "Refresh" button: the next round's order is the new version's) and scores the held-out part.
 MSRA test F1 is measured on a fixed sample before and after. Each round also counts the entity
@@ -34,13 +34,13 @@ from pathlib import Path
 
 from _common import DEFAULT_MODEL, ROOT  # noqa: I001
 
-from core.corpora import read_jsonl_spans  # noqa: E402
-from core.corpus_files import split_paths  # noqa: E402
-from core.corpora import read_pair  # noqa: E402
-from core.improve import improve_params  # noqa: E402
-from core.metrics import drop_types, entity_scores  # noqa: E402
-from core.model import TRAINING_FILE, read_json  # noqa: E402
-from core.predict import Tagger  # noqa: E402
+from core.data.corpora import read_jsonl_spans  # noqa: E402
+from core.data.corpus_files import split_paths  # noqa: E402
+from core.data.corpora import read_pair  # noqa: E402
+from core.training.improve import improve_params  # noqa: E402
+from core.scores.metrics import drop_types, entity_scores  # noqa: E402
+from core.model.model import TRAINING_FILE, read_json  # noqa: E402
+from core.tagging.predict import Tagger  # noqa: E402
 
 STRATEGIES = ("least-confident", "spot-check", "random")  # the first two are storage.documents.queue orders
 CHOICES = {**{name: (name,) for name in STRATEGIES}, "both": ("least-confident", "random"), "all": STRATEGIES}
@@ -223,7 +223,7 @@ def run_strategy(strategy: str, args, seed: int, pool, heldout, folder: Path, ov
                        "trained_on": job["params"].get("corrections_count"),
                        "job_heldout": job["params"].get("heldout_count"),
                        "mistakes_fixed": picked["fixed"], "mistakes_waiting": picked["waiting"],
-                       # the share of the base mixed back, and the forgetting guard's tries (core/run.py)
+                       # the share of the base mixed back, and the forgetting guard's tries (core/training/run.py)
                        "keep_start": training.get("keep_start"), "guard": training.get("guard")})
         print(f"{strategy}: round {number}, {total} corrections ({picked['fixed']} of the queue's "
               f"{picked['waiting']} mistakes), held-out F1 {100 * f1:.1f}, retraining {seconds:.0f} s", flush=True)

@@ -14,7 +14,7 @@ from _common import interleaved, median, parser, setup, show_times, verdict  # n
 
 import torch  # noqa: E402
 
-from core.crf import CRF  # noqa: E402
+from core.model.crf import CRF  # noqa: E402
 
 
 def batch(lengths: torch.Tensor, seq: int = 100, num_tags: int = 9, seed: int = 0):

@@ -15,8 +15,8 @@ from _common import median, msra_texts, parser, setup, verdict  # noqa: I001
 
 import time  # noqa: E402
 
-from core.model import load_model  # noqa: E402
-from core.predict import Tagger  # noqa: E402
+from core.model.model import load_model  # noqa: E402
+from core.tagging.predict import Tagger  # noqa: E402
 
 
 class Timed:

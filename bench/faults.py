@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import SENTENCES, make_tiny_bert  # noqa: E402
 
 import launcher  # noqa: E402
-from core.corpora import Sentence, write_pair  # noqa: E402
-from core.integrity import is_complete  # noqa: E402
+from core.data.corpora import Sentence, write_pair  # noqa: E402
+from core.model.integrity import is_complete  # noqa: E402
 from core.labels import spans_to_tags  # noqa: E402
 from storage import documents  # noqa: E402
 from storage.db import connect  # noqa: E402

@@ -21,8 +21,8 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from core.model import load_model  # noqa: E402
-from core.predict import Tagger  # noqa: E402
+from core.model.model import load_model  # noqa: E402
+from core.tagging.predict import Tagger  # noqa: E402
 from core.text import sentence_bounds  # noqa: E402
 
 

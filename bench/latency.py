@@ -13,8 +13,8 @@ import sys
 
 from _common import interleaved, median, msra_texts, parser, setup, show_times, verdict  # noqa: I001
 
-from core.model import load_model  # noqa: E402
-from core.predict import Tagger  # noqa: E402
+from core.model.model import load_model  # noqa: E402
+from core.tagging.predict import Tagger  # noqa: E402
 
 
 def paste(length: int = 300) -> str:

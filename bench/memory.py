@@ -23,8 +23,8 @@ LIMIT_MB = 1500
 
 def child(chars: int | None, seed: bool, model_dir: str) -> None:
     from _common import msra_texts
-    from core.model import load_model
-    from core.predict import Tagger
+    from core.model.model import load_model
+    from core.tagging.predict import Tagger
 
     texts = msra_texts(chars)
     model = load_model(model_dir)

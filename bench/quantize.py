@@ -15,9 +15,9 @@ from _common import interleaved, median, msra_sentences, msra_texts, parser, set
 
 import time  # noqa: E402
 
-from core.metrics import drop_types, evaluate_tags  # noqa: E402
-from core.model import load_model  # noqa: E402
-from core.predict import Tagger  # noqa: E402
+from core.scores.metrics import drop_types, evaluate_tags  # noqa: E402
+from core.model.model import load_model  # noqa: E402
+from core.tagging.predict import Tagger  # noqa: E402
 
 MODES = ("attention", "bf16")
 

@@ -38,7 +38,7 @@ def cli_child(timing_file: str, cli_args: list[str]) -> int:
     """`python -m core CLI_ARGS`, with the seconds spent in Tagger.tag_texts written to timing_file."""
     import runpy
 
-    from core.predict import Tagger
+    from core.tagging.predict import Tagger
 
     tag_texts = Tagger.tag_texts
     total = [0.0]  # `tag` streams: tag_texts runs once per batch of lines, so the seconds add up

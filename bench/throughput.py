@@ -21,8 +21,8 @@ from _common import (encoder_flops, interleaved, matmul_gflops, median, msra_tex
 import torch  # noqa: E402
 
 from core.labels import spans_to_tags, tags_to_spans  # noqa: E402
-from core.model import load_model  # noqa: E402
-from core.predict import Tagger  # noqa: E402
+from core.model.model import load_model  # noqa: E402
+from core.tagging.predict import Tagger  # noqa: E402
 from core.text import sentence_bounds  # noqa: E402
 
 

@@ -5,8 +5,8 @@ dynamic padding at least 5x the seed's recipe of padding every sentence to 300 c
 
 Same model (2 layers built from data/encoders/e5-small, NerConfig(num_layers=2), the same
 starting weights for every run), same data (the first --sentences MSRA train sentences, cut at
-256 characters as core.train does), same optimiser (core.train.make_optimizer), same number of
-steps of 32 sentences. Bucketed: core.train.bucketed_batches + collate, as train() uses them.
+256 characters as core.training.train does), same optimiser (core.training.train.make_optimizer), same number of
+steps of 32 sentences. Bucketed: core.training.train.bucketed_batches + collate, as train() uses them.
 Seed: random batches, every sentence padded to 300. The first step of each run is a warm-up
 and is not timed.
 """
@@ -22,9 +22,9 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from core.model import NerConfig, build_model  # noqa: E402
-from core.train import TrainSettings, bucketed_batches, collate, make_optimizer, split_long  # noqa: E402
-from core.training_data import load_split  # noqa: E402
+from core.model.model import NerConfig, build_model  # noqa: E402
+from core.training.train import TrainSettings, bucketed_batches, collate, make_optimizer, split_long  # noqa: E402
+from core.data.training_data import load_split  # noqa: E402
 
 SEED_WIDTH = 300
 
@@ -40,7 +40,7 @@ def pad_to(ids, allowed, mask, width: int, pad_id: int):
 def run(model, examples, batches, steps: int, seed_padding: bool, amp: bool = False) -> float:
     """Train `steps` steps on `batches`; real tokens per second over steps 2..steps.
 
-    On a GPU, amp runs the forward pass under bf16 autocast as core.train does."""
+    On a GPU, amp runs the forward pass under bf16 autocast as core.training.train does."""
     settings = TrainSettings()
     optimizer = make_optimizer(model, settings)
     device = next(model.parameters()).device

@@ -35,9 +35,9 @@ def _device(name: str) -> str:
 
 
 def _tagger(model_dir, device, batch_size):
-    from core.predict import Tagger
+    from core.tagging.predict import Tagger
 
-    from core.model import is_model_folder
+    from core.model.model import is_model_folder
 
     device = _device(device)
     if not is_model_folder(model_dir):
@@ -57,7 +57,7 @@ def _progress_bar(total: int | None, quiet: bool, unit: str = "char"):
 
 def cmd_tag(args) -> int:
     from core.atomic import is_stream
-    from core.stream import input_file, output_file, tag_file
+    from core.tagging.stream import input_file, output_file, tag_file
 
     source = input_file(args.input)
     output = output_file(args.output, [source])  # before the model loads: a bad -o costs nothing
@@ -76,9 +76,9 @@ def cmd_tag(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from core.corpora import pair_lines
+    from core.data.corpora import pair_lines
     from core.labels import DEFAULT_TAGS, bio_problems
-    from core.stream import input_file
+    from core.tagging.stream import input_file
 
     # A line at a time, counting, never holding a file or a list of its lines: a 2 GB pair once
     # took 4.4 GB and ended in MemoryError.
@@ -102,7 +102,7 @@ def cmd_check(args) -> int:
 
 def _eval_sentences(args):
     """The gold sentences: a chars/TAG pair, or a JSON-lines spans file (--spans FILE, or one .jsonl)."""
-    from core.corpora import read_jsonl_spans, read_pair
+    from core.data.corpora import read_jsonl_spans, read_pair
 
     spans = args.spans
     if spans is None and args.chars is not None and args.tags is None and args.chars.endswith(".jsonl"):
@@ -120,7 +120,7 @@ def _eval_sentences(args):
 
 def _checked_gold(args, sentences, model_tags):
     """Refuse a gold tag of a type neither the studio nor the model knows; repair orphan I_ tags, saying so."""
-    from core.corpora import Sentence, pair_lines
+    from core.data.corpora import Sentence, pair_lines
     from core.labels import DEFAULT_TAGS, bio_problems, make_tags, repair_bio
 
     if not sentences:
@@ -146,7 +146,7 @@ def _checked_gold(args, sentences, model_tags):
 
 
 def cmd_eval(args) -> int:
-    from core.metrics import drop_types, evaluate_tags, missed_entity_kinds
+    from core.scores.metrics import drop_types, evaluate_tags, missed_entity_kinds
 
     sentences = _eval_sentences(args)
     if args.limit:
@@ -180,8 +180,8 @@ def cmd_eval(args) -> int:
 
 
 def cmd_silver(args) -> int:
-    from core.silver import silver_corpus
-    from core.corpus_files import corpus_folder, pair_paths
+    from core.training.silver import silver_corpus
+    from core.data.corpus_files import corpus_folder, pair_paths
 
     source = corpus_folder(args.corpus, args.data_dir)
     train_chars = pair_paths(source, "train")[0]
@@ -201,7 +201,8 @@ def cmd_silver(args) -> int:
 
 
 def cmd_teach(args) -> int:
-    from core import inews, teachers
+    from core.data import inews
+    from core.training import teachers
 
     def bar(total, name):
         from tqdm import tqdm
@@ -220,7 +221,7 @@ def cmd_teach(args) -> int:
 
 
 def cmd_prepare(args) -> int:
-    from core.prepare import run_args
+    from core.data.prepare import run_args
 
     return run_args(args)
 
@@ -228,14 +229,14 @@ def cmd_prepare(args) -> int:
 def cmd_train(args) -> int:
     import os
 
-    from core.run import run
-    from core.run_cli import command_line_sinks, options_from_args
+    from core.training.run import run
+    from core.training.run_cli import command_line_sinks, options_from_args
 
     return run(options_from_args(args), command_line_sinks(args, enabled=os.environ.get("RANK", "0") == "0"))
 
 
 def cmd_experiment(args) -> int:
-    from core.experiment import run_args
+    from core.training.experiment import run_args
 
     return run_args(args, "python -m core experiment " + " ".join(sys.argv[2:]))
 
@@ -287,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     teach.add_argument("--quiet", action="store_true")
     teach.set_defaults(run=cmd_teach)
 
-    from core import experiment, prepare, run_cli
+    from core.training import experiment, run_cli
+
+    from core.data import prepare
 
     for name, add_arguments, command, text in (
             ("prepare", prepare.add_arguments, cmd_prepare, "build the corpora and the bundled encoder from the installed packages"),

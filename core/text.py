@@ -1,7 +1,7 @@
 """Characters <-> encoder token ids (exactly one token per character) and long-text chunking.
 
 This is the one module that knows how characters map to a transformer encoder's tokens (LAC's
-own mapping, characters to embedding rows, is core/lac.py's LacVocab; core/encoders.py builds the
+own mapping, characters to embedding rows, is core/model/lac.py's LacVocab; core/model/encoders.py builds the
 char_vocab.json read here). Tagging one token per character keeps every entity boundary exact, even
 where the encoder's native tokenizer would have merged characters into one piece (DESIGN.md: about
 6% of MSRA entities).

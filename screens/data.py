@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.corpus_files import SPLITS, corpora_root, has_split, prepared_corpora, split_paths
-from core.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
+from core.data.corpus_files import SPLITS, corpora_root, has_split, prepared_corpora, split_paths
+from core.data.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
 from core.labels import TYPE_NAMES
-from core.training_data import read_labelled
+from core.data.training_data import read_labelled
 from ui import charts
 from ui.fonts import DEBIAN_PACKAGE, find_cjk_font
 from ui.shared import data_dir, get_db

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.evaluation import (SAMPLE_SIZE, comparable_sets, evaluate_sample, folder_stamp, micro_f1s, sample_sentences,
+from core.scores.evaluation import (SAMPLE_SIZE, comparable_sets, evaluate_sample, folder_stamp, micro_f1s, sample_sentences,
                              saved_confusion)
-from core.experiment import STUDIES
-from core.model import TRAINING_FILE, is_model_folder, read_json
-from core.model_files import crf_parameters
+from core.training.experiment import STUDIES
+from core.model.model import TRAINING_FILE, is_model_folder, read_json
+from core.model.model_files import crf_parameters
 from storage import jobs
 from storage.versions import list_versions
 from ui import charts

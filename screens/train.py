@@ -8,11 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 import launcher
-from core import heldout
-from core.corpus_files import corpora_root, corpus_folder, split_paths
-from core.improve import ImproveRecipe, improve_params
-from core.model import HEADS
-from core.train import TrainSettings
+from core.training import heldout
+from core.data.corpus_files import corpora_root, corpus_folder, split_paths
+from core.training.improve import ImproveRecipe, improve_params
+from core.model.model import HEADS
+from core.training.train import TrainSettings
 from storage import jobs
 from storage import snapshots
 from storage.documents import reviewed_documents

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from core import occurrences as places
+from core.data import occurrences as places
 from storage.db import write_transaction
 from core.labels import check_spans
 from storage.entity_types import known_labels
@@ -38,7 +38,7 @@ def _queued_with(db, fragment: str, exclude_document_id) -> list[dict]:
 
 def apply_plan(db: sqlite_utils.Database, fragment: str, label: str, exclude_document_id=None) -> list[dict]:
     """What apply_to_all would do, changing nothing: one dict per queued document with the
-    fragment, {"document": doc, "occurrences": [core.occurrences.Occurrence, ...]}."""
+    fragment, {"document": doc, "occurrences": [core.data.occurrences.Occurrence, ...]}."""
     _check(db, fragment, label)
     return [{"document": doc, "occurrences": places.plan(doc["text"], doc["spans"], fragment, label)}
             for doc in _queued_with(db, fragment, exclude_document_id)]

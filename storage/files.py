@@ -6,7 +6,7 @@ prediction would be, predicted_by "import:<file name>"), and it waits in the que
 review it; only reviewed documents train by default. A file the user marks as reviewed gold is
 recorded as each document's first correction, by the user who imported it (they vouch for it, and
 it trains), with "imported from <file name>, line <n>" as its note; status "corrected".
-Exports write the corrected documents with core.corpora's writers.
+Exports write the corrected documents with core.data.corpora's writers.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core.corpora import Sentence, pair_lines, text_lines, write_conll, write_jsonl_spans, write_pair
+from core.data.corpora import Sentence, pair_lines, text_lines, write_conll, write_jsonl_spans, write_pair
 from core.labels import bio_problems, check_spans, make_tags, spans_to_tags, tags_to_spans
 from storage.batches import in_short_transactions
 from storage.entity_types import known_labels
@@ -52,7 +52,7 @@ def _add_annotated(db, text: str, spans, source: str, annotator: str, note: str,
 
 def import_pair(db: sqlite_utils.Database, chars_path, tags_path, source: str, reviewed: bool = False,
                 importer: str | None = None) -> dict:
-    """Import a chars/TAG pair (core.corpora's rules: one sentence a line, tokens split at spaces).
+    """Import a chars/TAG pair (core.data.corpora's rules: one sentence a line, tokens split at spaces).
     reviewed: the annotations are gold, recorded as corrections by importer (required then).
 
     Returns {"imported": n, "refused": [problem strings naming the line], "repaired": [...],

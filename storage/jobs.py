@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core.model import CURVES_FILE, read_json
+from core.model.model import CURVES_FILE, read_json
 from storage.db import connect, decode, dumps, now, one, write_transaction
 from storage.versions import register_version
 

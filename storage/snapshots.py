@@ -10,7 +10,7 @@ import json
 import sqlite_utils
 
 from core.atomic import write_text
-from core.heldout import is_heldout
+from core.training.heldout import is_heldout
 from storage.documents import REVIEWED, documents_in
 
 

@@ -41,7 +41,7 @@ def untagged_count(db: sqlite_utils.Database) -> int:
 
 def refresh(db: sqlite_utils.Database, tag_texts: Callable, version_name: str,
             progress: Callable[[int, int], None] | None = None) -> list[int]:
-    """Re-tag the stale suggestions with tag_texts (a core.predict.Tagger's: texts -> Tagged) and
+    """Re-tag the stale suggestions with tag_texts (a core.tagging.predict.Tagger's: texts -> Tagged) and
     store the spans, the version's name and the lowest character confidence (the queue's order).
 
     A document someone saves while its batch is being tagged keeps their save. progress(done, total)

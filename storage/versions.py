@@ -9,8 +9,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core.integrity import is_complete
-from core.model import CURVES_FILE, SCORES_FILE, is_model_folder, read_json
+from core.model.integrity import is_complete
+from core.model.model import CURVES_FILE, SCORES_FILE, is_model_folder, read_json
 from storage.db import decode, dumps, now, one, write_transaction
 
 DEFAULT_NAME = "default"
@@ -77,7 +77,7 @@ def register_model_folders(db: sqlite_utils.Database, root) -> list[int]:
     """Register each model folder directly under root that no version points at yet (models/fast,
     built by the README's command), inactive, named after the folder. Returns the new ids.
 
-    A folder counts once its seal says complete (core/integrity.py): a run's best-so-far save
+    A folder counts once its seal says complete (core/model/integrity.py): a run's best-so-far save
     (a killed `train_job.py --out models/X`) is a whole folder but not a finished model.
     """
     root = Path(root)

@@ -47,8 +47,8 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
     import torch
 
     from core.labels import spans_to_tags
-    from core.model import CURVES_FILE, NerConfig, build_model
-    from core.train import Example, TrainSettings, train
+    from core.model.model import CURVES_FILE, NerConfig, build_model
+    from core.training.train import Example, TrainSettings, train
 
     torch.manual_seed(0)
     model = build_model(encoder_dir, NerConfig())

@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, SENTENCES
-from core.corpora import Sentence, write_pair
+from core.data.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
 from storage import documents
 from storage.db import connect
@@ -229,7 +229,7 @@ def test_bad_span_bounds_show_an_error_and_change_nothing(db):
 
 
 def test_suggestions_of_an_earlier_version_are_refreshed_with_the_active_one(db, tiny_model):
-    from core.predict import Tagger
+    from core.tagging.predict import Tagger
 
     old = documents.add_document(db, "张三在上海工作", "test", [[0, 7, "ORG"]], "v0", 0.1)
     other = documents.add_document(db, "王五去了广州", "test", [], "v0", 0.2)
@@ -277,7 +277,7 @@ def test_with_the_active_version_damaged_the_refresh_uses_the_default_and_then_e
 def test_raw_text_imports_get_the_active_models_suggestions(db, tiny_model):
     """Issue 22: a JSON line without spans was queued untagged (no spans, no confidence), and the
     page then called it a suggestion 'made by another version'. The active version tags it on import."""
-    from core.predict import Tagger
+    from core.tagging.predict import Tagger
 
     at = open_correct()
     at.radio(key="correct_import_kind").set_value("JSON lines")

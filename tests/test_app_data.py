@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, SENTENCES
-from core.corpora import Sentence, write_pair
+from core.data.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
 
 
@@ -80,7 +80,7 @@ def test_data_page_without_corpora_says_how_to_prepare_them(tmp_path, monkeypatc
 
 
 def test_data_page_reads_a_silver_corpus_whose_characters_may_carry_several_tags(tmp_path, monkeypatch):
-    from core import teachers
+    from core.training import teachers
 
     texts = [text for text, _ in SENTENCES] * 3
     first = [spans_to_tags(spans, len(text)) for text, spans in SENTENCES] * 3

@@ -26,7 +26,7 @@ def corrected_studio(studio):  # noqa: F811
 
 @pytest.mark.slow
 def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_lineage(studio):  # noqa: F811
-    from core.model import TRAINING_FILE, read_json
+    from core.model.model import TRAINING_FILE, read_json
     from storage.db import connect
     from storage.versions import list_versions
 
@@ -63,7 +63,7 @@ def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_line
     assert "against default on the same sets" in captions
 
     # A second round improves on the promoted version, but starts from its base again: the
-    # corrections are learned once, all together (core.improve.improvement_base).
+    # corrections are learned once, all together (core.training.improve.improvement_base).
     from pathlib import Path
 
     from storage.versions import set_active

@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from core.predict import Tagger
+from core.tagging.predict import Tagger
 from storage import documents, jobs
 from storage.db import connect
 

@@ -59,7 +59,7 @@ def reader(db_path: str, results) -> None:
 
 
 def test_concurrent_sessions_lose_no_save_and_fail_none(tmp_path):
-    from core.corpora import Sentence, write_pair
+    from core.data.corpora import Sentence, write_pair
     from core.labels import spans_to_tags
     from storage import documents
     from storage.db import connect

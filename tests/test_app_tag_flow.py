@@ -8,7 +8,7 @@ import threading
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from core.predict import Tagger
+from core.tagging.predict import Tagger
 from storage import documents
 from storage.db import connect
 from ui import formats

@@ -1,9 +1,9 @@
-"""Entity-replacement augmentation of corrections (core/augment.py)."""
+"""Entity-replacement augmentation of corrections (core/data/augment.py)."""
 import random
 
-from core.augment import mentions_by_type, repeat_with_swaps, swap_mentions
+from core.data.augment import mentions_by_type, repeat_with_swaps, swap_mentions
 from core.labels import spans_to_tags, tags_to_spans
-from core.train import Example
+from core.training.train import Example
 
 
 def example(text, spans):

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import ROOT, SENTENCES
-from core.corpora import Sentence, write_jsonl_spans
+from core.data.corpora import Sentence, write_jsonl_spans
 from core.labels import spans_to_tags
 from test_app_data import write_corpus
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from core.crf import CRF
+from core.model.crf import CRF
 
 
 def random_batch(batch, seq, num_tags=9, seed=0, integers=False):

@@ -3,12 +3,12 @@ import math
 
 import pytest
 
-from core.corpora import Sentence
+from core.data.corpora import Sentence
 from core.labels import DEFAULT_TAGS, allowed_starts, allowed_transitions, spans_to_tags
 from ui import charts
-from core.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
+from core.data.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
 from ui.fonts import find_cjk_font, missing_glyphs
-from core.evaluation import saved_confusion
+from core.scores.evaluation import saved_confusion
 from ui.wordclouds import drawable, entity_cloud
 
 

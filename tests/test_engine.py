@@ -8,10 +8,10 @@ import pytest
 
 from conftest import ROOT, SENTENCES
 from core.__main__ import main as cli
-from core.corpora import Sentence, write_pair
+from core.data.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
-from core.model import keep_first_layers, load_model
-from core.predict import Tagger
+from core.model.model import keep_first_layers, load_model
+from core.tagging.predict import Tagger
 
 
 def test_round_trip_tags_the_training_sentences_back(tiny_model):
@@ -90,7 +90,7 @@ def test_eval_on_a_hand_computed_case(tiny_model, tmp_path, capsys, monkeypatch)
     1 false positive, 1 false negative); sentence 3 nothing (2 FN). TP 3, FP 1, FN 3:
     precision 3/4 = 0.75, recall 3/6 = 0.5, F1 2 * 0.75 * 0.5 / 1.25 = 0.6.
     """
-    from core.predict import Tagged
+    from core.tagging.predict import Tagged
 
     sentences = [Sentence(list(t), spans_to_tags(s, len(t))) for t, s in SENTENCES[:3]]
     predicted_spans = [[(2, 4, "LOC"), (4, 7, "LOC")], [(0, 2, "PER"), (3, 5, "PER")], []]
@@ -107,7 +107,7 @@ def test_eval_on_a_hand_computed_case(tiny_model, tmp_path, capsys, monkeypatch)
 
 
 def test_entity_scores_by_hand():
-    from core.metrics import entity_scores, token_accuracy
+    from core.scores.metrics import entity_scores, token_accuracy
 
     gold = [["B_PER", "I_PER", "O", "B_LOC"], ["B_ORG", "I_ORG", "O"]]
     pred = [["B_PER", "I_PER", "O", "O"], ["B_ORG", "O", "O"]]
@@ -121,7 +121,7 @@ def test_entity_scores_by_hand():
 
 
 def test_missed_entities_are_explained_by_kind():
-    from core.metrics import missed_entity_kinds
+    from core.scores.metrics import missed_entity_kinds
 
     text_gold = ["B_ORG", "I_ORG", "I_ORG", "I_ORG", "O", "B_PER", "I_PER", "O", "B_LOC", "I_LOC", "O", "B_LOC", "I_LOC"]
     predicted = ["B_LOC", "I_LOC", "B_ORG", "I_ORG", "O", "B_PER", "I_PER", "O", "B_ORG", "I_ORG", "O", "O", "O"]
@@ -278,7 +278,7 @@ def test_a_killed_job_resumes_from_its_last_epoch(tiny_bert, tmp_path):
 
 
 def test_silver_spans_fill_only_characters_gold_leaves_o():
-    from core.silver import add_silver
+    from core.training.silver import add_silver
 
     gold = ["B_PER", "I_PER", "O", "O", "O", "O"]
     predicted = ["B_T", "I_T", "O", "B_T", "I_T", "O"]  # the first T overlaps a gold person
@@ -294,7 +294,7 @@ def test_silver_command_writes_a_fully_annotated_corpus(tiny_model, tmp_path):
     assert cli(["silver", str(data), "--out", str(out), "--types", "PER,LOC", "--model", str(tiny_model), "--quiet"]) == 0
     info = json.loads((out / "corpus.json").read_text())
     assert info["unannotated"] == [] and info["silver"]["types"] == ["LOC", "PER"]
-    from core.corpora import read_pair
+    from core.data.corpora import read_pair
 
     for split in ("train", "dev", "test"):
         source, silver = read_pair(data / f"{split}.txt", data / f"{split}_TAG.txt"), read_pair(out / f"{split}.txt", out / f"{split}_TAG.txt")
@@ -311,7 +311,7 @@ def test_init_modes_keep_exactly_what_they_say(tiny_bert):
     """pretrained keeps everything, embeddings only the embedding rows, random nothing."""
     import torch
 
-    from core.model import NerConfig, build_model
+    from core.model.model import NerConfig, build_model
 
     torch.manual_seed(0)
     models = {init: build_model(tiny_bert, NerConfig(init=init)) for init in ("pretrained", "embeddings", "random")}
@@ -326,7 +326,7 @@ def test_init_modes_keep_exactly_what_they_say(tiny_bert):
 
 
 def test_experiment_table_states_its_budget_and_device(tmp_path):
-    from core.experiment import describe_budget, parse_args, write_table
+    from core.training.experiment import describe_budget, parse_args, write_table
 
     rows = [{"variant": "1 layer", "dev_f1": 0.5, "seconds": 58.2, "device": "x86_64",
              "test": {"msra": {"entities": {"micro": {"f1": 0.25}}}}}]

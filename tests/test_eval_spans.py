@@ -1,16 +1,16 @@
 """`python -m core eval` on a JSON-lines spans file (eval/modern's format): the same numbers as the
-chars/TAG pair form and as core.metrics on the same predictions."""
+chars/TAG pair form and as core.scores.metrics on the same predictions."""
 import json
 
 import pytest
 
 from conftest import SENTENCES
 from core.__main__ import main as cli
-from core.corpora import Sentence, write_jsonl_spans, write_pair
+from core.data.corpora import Sentence, write_jsonl_spans, write_pair
 from core.labels import spans_to_tags
-from core.metrics import drop_types, entity_scores, token_accuracy
-from core.model import load_model
-from core.predict import Tagger
+from core.scores.metrics import drop_types, entity_scores, token_accuracy
+from core.model.model import load_model
+from core.tagging.predict import Tagger
 
 
 @pytest.fixture

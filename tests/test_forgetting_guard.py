@@ -1,4 +1,4 @@
-"""The forgetting guard (core/run.py, core/weight_average.py): after fine-tuning on corrections, more
+"""The forgetting guard (core/training/run.py, core/model/weight_average.py): after fine-tuning on corrections, more
 of the starting weights go back in, a tenth at a time, while the run scores more than forget_limit
 F1 points below its start on the corpora's dev sentences."""
 import json
@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from conftest import SENTENCES
-from core.model import TRAINING_FILE, load_model, read_json
-from core.run import RunOptions, run, start_shares
-from core.train import TrainSettings, evaluate
-from core.training_data import load_split
-from core.weight_average import mix_until_kept
+from core.model.model import TRAINING_FILE, load_model, read_json
+from core.training.run import RunOptions, run, start_shares
+from core.training.train import TrainSettings, evaluate
+from core.data.training_data import load_split
+from core.model.weight_average import mix_until_kept
 from test_app_data import write_corpus
 
 

@@ -1,6 +1,6 @@
-"""The one held-out rule (core/heldout.py), as the snapshot, the recipe and the launcher apply it."""
-from core import heldout
-from core.improve import ImproveRecipe
+"""The one held-out rule (core/training/heldout.py), as the snapshot, the recipe and the launcher apply it."""
+from core.training import heldout
+from core.training.improve import ImproveRecipe
 
 
 def test_every_fifth_document_by_id_is_held_out_and_none_with_zero():

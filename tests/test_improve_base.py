@@ -1,10 +1,10 @@
-"""core.improve.improvement_base: an improvement of an improvement starts from the same base, so the
+"""core.training.improve.improvement_base: an improvement of an improvement starts from the same base, so the
 corrections are learned once, all together; anything else is its own base."""
 import json
 
-from core.improve import improve_params, improvement_base
-from core.integrity import seal
-from core.model import CONFIG_FILE, TRAINING_FILE
+from core.training.improve import improve_params, improvement_base
+from core.model.integrity import seal
+from core.model.model import CONFIG_FILE, TRAINING_FILE
 
 
 def folder(path, training=None, complete=True):

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import SENTENCES
 from core.labels import spans_to_tags
-from core.model import NerConfig, build_model
-from core.run import RunOptions, run
-from core.train import Example, TrainSettings, train
+from core.model.model import NerConfig, build_model
+from core.training.run import RunOptions, run
+from core.training.train import Example, TrainSettings, train
 from storage import jobs
 from storage.db import connect
 from test_app_data import write_corpus

@@ -3,7 +3,7 @@ import pickle
 
 import pytest
 
-from core import inews
+from core.data import inews
 
 
 def _write(folder, split, titles, contents):

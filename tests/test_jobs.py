@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import SENTENCES
-from core.corpora import Sentence, write_pair
+from core.data.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
 import launcher
 from launcher import TRAIN_PARAMS, VANISHED, cancel_job, read_log, refresh_jobs, start_training, train_flags
@@ -65,7 +65,7 @@ def _dead(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_training_job_finishes_and_registers_a_version(tmp_path, db_path, corpus, tiny_bert):
-    from core.model import load_model
+    from core.model.model import load_model
 
     job_id = start_training(db_path, _params(corpus, tiny_bert, name="tiny-v1"), root=tmp_path)
     db = connect(db_path)
@@ -132,11 +132,11 @@ def test_start_training_refuses_unknown_params_before_creating_a_job(tmp_path, d
 
 
 def test_options_become_argv_that_parses_back_to_the_same_options():
-    """The one way options become a command line (core.run_cli.options_to_argv) round-trips through
+    """The one way options become a command line (core.training.run_cli.options_to_argv) round-trips through
     train_job.py's parser, for every flag a job's params may set at a value off its default."""
-    from core.run import RunOptions
-    from core.run_cli import options_from_args, options_to_argv
-    from core.train import TrainSettings
+    from core.training.run import RunOptions
+    from core.training.run_cli import options_from_args, options_to_argv
+    from core.training.train import TrainSettings
     from train_job import parse_args
 
     options = RunOptions(out="m/v2", data="msra,/corpora/mine", data_dir="/data", corrections="c.jsonl",
@@ -164,7 +164,7 @@ def test_the_old_crf_multiplier_name_still_loads_as_flag_param_and_saved_setting
     import json
 
     from conftest import ROOT
-    from core.train import TrainSettings
+    from core.training.train import TrainSettings
     from train_job import parse_args
 
     assert parse_args(["--out", "x", "--head-lr-multiplier", "7"]).crf_lr_multiplier == 7.0

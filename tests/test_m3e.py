@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from core import m3e
+from core.model import m3e
 
 FOLDER = Path(__file__).resolve().parent.parent / m3e.FOLDER
 
@@ -50,11 +50,11 @@ def test_m3e_with_lac_stacked_trains_on_silver_news_saves_and_tags(folder, tmp_p
     silver corpus whose characters may carry a set of tags."""
     from conftest import ROOT
 
-    from core import teachers
-    from core.model import load_model
-    from core.predict import Tagger
-    from core.run import RunOptions, run
-    from core.train import TrainSettings
+    from core.training import teachers
+    from core.model.model import load_model
+    from core.tagging.predict import Tagger
+    from core.training.run import RunOptions, run
+    from core.training.train import TrainSettings
 
     lac = ROOT / "data" / "encoders" / "lac"
     if not (lac / "model.safetensors").is_file():

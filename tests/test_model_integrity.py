@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from core.integrity import SEAL_FILE, DamagedModel, is_complete, verify
-from core.model import load_model
+from core.model.integrity import SEAL_FILE, DamagedModel, is_complete, verify
+from core.model.model import load_model
 from storage.db import connect
 from storage.versions import ensure_default_version, list_versions, register_model_folders, register_version, set_active
 
@@ -71,7 +71,7 @@ def test_a_damaged_model_folder_refuses_to_load_and_says_what_is_wrong(tiny_mode
 
 
 def test_a_runs_best_so_far_save_is_not_complete_and_never_becomes_a_version(tiny_model, tmp_path):
-    from core.model import load_model as load
+    from core.model.model import load_model as load
 
     root = tmp_path / "models"
     default = shutil.copytree(tiny_model, root / "default")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import SENTENCES
-from core.model import extend_tags, load_model
+from core.model.model import extend_tags, load_model
 from test_app_data import write_corpus
 
 PRODUCTS = ["我买了苹果手机", "苹果手机很贵", "他用苹果手机拍照", "小米手环卖得好", "她戴着小米手环"]
@@ -39,9 +39,9 @@ def test_extending_keeps_every_learned_row(tiny_model):
 
 @pytest.mark.slow
 def test_a_new_type_is_learned_from_a_handful_of_corrections(tiny_model, tmp_path):
-    from core.predict import Tagger
-    from core.run import RunOptions, run
-    from core.train import TrainSettings
+    from core.tagging.predict import Tagger
+    from core.training.run import RunOptions, run
+    from core.training.train import TrainSettings
 
     corpus = write_corpus(tmp_path / "corpus")
     corrections = tmp_path / "corrections.jsonl"

@@ -1,7 +1,7 @@
 """What a job's progress says: its phase, and an ETA that covers training, evaluation and saving."""
 import pytest
 
-from core.train import EVALUATION_COST, TrainSettings, _fit_to_budget, _reserve_s
+from core.training.train import EVALUATION_COST, TrainSettings, _fit_to_budget, _reserve_s
 from ui.versions import job_progress
 
 

@@ -1,9 +1,9 @@
 """One repeat policy: the Train form, the improve recipe and the command line's default use it."""
 import pytest
 
-from core import repeat_policy
-from core.improve import ImproveRecipe, corrections_repeat
-from core.run import RunOptions
+from core.training import repeat_policy
+from core.training.improve import ImproveRecipe, corrections_repeat
+from core.training.run import RunOptions
 from ui.train_form import suggested_repeat
 
 

@@ -3,7 +3,7 @@ long, and nothing of either is lost; a finished job's registration outlasts a bu
 import threading
 import time
 
-from core.corpora import Sentence, write_pair
+from core.data.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
 from storage import documents, files, jobs
 from storage.db import connect, write_transaction

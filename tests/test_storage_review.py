@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from core.occurrences import ADD, ALREADY, BLOCKED
+from core.data.occurrences import ADD, ALREADY, BLOCKED
 from storage import drafts
 from storage.db import MIGRATIONS, connect
 from storage.apply_all import apply_plan, apply_to_all

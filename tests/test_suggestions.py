@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.predict import Tagger
+from core.tagging.predict import Tagger
 from storage import suggestions
 from storage.db import connect
 from storage.documents import add_document, get_document, queue, save_correction

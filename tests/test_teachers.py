@@ -3,10 +3,10 @@ import json
 
 import torch
 
-from core import teachers
+from core.training import teachers
 from core.labels import DEFAULT_TAGS
-from core.train import allowed_tags, split_long
-from core.training_data import load_split
+from core.training.train import allowed_tags, split_long
+from core.data.training_data import load_split
 
 
 def test_lac_words_become_our_spans_with_whitespace_trimmed():
@@ -85,7 +85,7 @@ def test_a_model_teacher_is_named_by_its_weights_so_a_retrained_folder_tags_afre
 
 
 def test_a_silver_split_reads_as_one_tag_a_character_for_the_data_screen(tmp_path):
-    from core.training_data import read_labelled
+    from core.data.training_data import read_labelled
 
     out = tmp_path / "silver"
     teachers.combine(["张三在华为上班。"] * 2, {"lac": [["B_PER", "I_PER", "O", "B_ORG", "I_ORG", "O", "O", "O"]] * 2,

@@ -1,7 +1,7 @@
-"""ui.formats: downloads read back with core.corpora's readers; span edits; summaries."""
+"""ui.formats: downloads read back with core.data.corpora's readers; span edits; summaries."""
 import pytest
 
-from core.corpora import read_conll, read_jsonl_spans, read_pair
+from core.data.corpora import read_conll, read_jsonl_spans, read_pair
 from core.labels import spans_to_tags
 from ui import formats
 
@@ -36,7 +36,7 @@ def test_downloads_read_back_the_same_sentences(tmp_path):
 
 
 def test_the_queue_key_is_the_lowest_character_confidence():
-    from core.predict import Tagged
+    from core.tagging.predict import Tagged
 
     assert Tagged("abc", ["O"] * 3, [], [0.9, 0.42, 0.99]).lowest_confidence == 0.42
     assert Tagged("", [], [], []).lowest_confidence == 1.0
@@ -54,7 +54,7 @@ def test_score_summary_reads_msra_micro_and_pd_time_f1_and_names_each_set_and_si
 
 
 def test_a_set_is_named_with_its_size_and_two_sizes_never_compare():
-    from core.evaluation import comparable_sets, same_set
+    from core.scores.evaluation import comparable_sets, same_set
 
     confusion = {"tags": ["O", "B_PER"], "counts": [[170000, 1], [600, 2000]]}  # older scores: no sentences
     assert formats.set_label("msra", {"confusion": confusion}) == "MSRA test (172,601 characters)"

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from core.predict import Entity
+from core.tagging.predict import Entity
 from ui.highlight import TYPE_COLOURS, colour, escape_text, highlight_html, legend_html
 
 

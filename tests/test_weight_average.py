@@ -1,9 +1,9 @@
-"""core/weight_average.py: the start's share mixed back into a fine-tuned model (WiSE-FT)."""
+"""core/model/weight_average.py: the start's share mixed back into a fine-tuned model (WiSE-FT)."""
 import pytest
 import torch
 
-from core.model import extend_tags, load_model
-from core.weight_average import mix_in_start
+from core.model.model import extend_tags, load_model
+from core.model.weight_average import mix_in_start
 
 
 def test_mixing_moves_each_weight_the_given_share_back_to_the_start(tiny_model):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from core.labels import Span
-from core.predict import Tagger, strip_whitespace
+from core.tagging.predict import Tagger, strip_whitespace
 from test_app_data import write_corpus
 
 NAMES = ["我见了Tim Cook", "Tim Cook说好", "昨天Tim Cook来了", "Tim Cook在北京", "他和Tim Cook谈了"]
@@ -19,8 +19,8 @@ def test_strip_whitespace_trims_both_ends_and_drops_what_is_only_space():
 
 @pytest.mark.slow
 def test_a_name_with_a_space_is_learned_as_one_entity(tiny_model, tmp_path):
-    from core.run import RunOptions, run
-    from core.train import TrainSettings
+    from core.training.run import RunOptions, run
+    from core.training.train import TrainSettings
 
     corpus = write_corpus(tmp_path / "corpus")
     corrections = tmp_path / "corrections.jsonl"

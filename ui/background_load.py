@@ -30,7 +30,7 @@ def start(db) -> None:
     # Import (and so compile) the loader's modules here, not in the thread: CPython 3.11's compiler
     # is not thread-safe, and a fresh checkout compiling them in the thread while Streamlit parses
     # the page raised "AST constructor recursion depth mismatch" on the page (seen in the tests).
-    import core.predict  # noqa: F401
+    import core.tagging.predict  # noqa: F401
 
     try:
         _loading(shared.model_folder(shared.active_version(db)))

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.labels import allowed_starts, allowed_transitions
-from core.corpus_stats import mean_and_std
+from core.data.corpus_stats import mean_and_std
 from ui.formats import set_labels
 
 IMPOSSIBLE_COLOR = "#111111"  # black: stands out on both ends of the red-blue scale

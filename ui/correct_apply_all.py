@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import occurrences as places
+from core.data import occurrences as places
 from storage import apply_all
 from ui.correct_exact import type_name
 from ui.edit_state import EditState, describe

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.corpora import read_pair
-from core.corpus_files import split_paths
+from core.data.corpora import read_pair
+from core.data.corpus_files import split_paths
 from storage import documents, files, suggestions
 from ui import annotator, errors, shared
 from ui.plain import md

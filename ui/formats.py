@@ -1,16 +1,16 @@
 """Strings the pages show or offer for download: the seed's chars/TAG pair, CoNLL, JSON lines,
 score summaries, entity tables, span checks. Pure: no Streamlit, no SQL.
 
-The file formats are written by core.corpora's own writers (through a temporary folder), so a
-download always reads back with core.corpora's readers and `python -m core check`.
+The file formats are written by core.data.corpora's own writers (through a temporary folder), so a
+download always reads back with core.data.corpora's readers and `python -m core check`.
 """
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from core.corpora import Sentence, write_conll, write_jsonl_spans, write_pair
-from core.evaluation import micro_f1s, same_set, scored_size, type_f1
+from core.data.corpora import Sentence, write_conll, write_jsonl_spans, write_pair
+from core.scores.evaluation import micro_f1s, same_set, scored_size, type_f1
 
 TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI
 CLI_HINT = "python -m core tag --text INPUT.txt -o OUTPUT_TAG.txt"
@@ -71,7 +71,7 @@ def span_rows(text: str, spans) -> list[dict]:
 
 
 SET_NAMES = {"msra": "MSRA test", "pd": "People's Daily test",
-             "heldout": "held-out corrections"}  # core.run.HELDOUT: the user's documents never trained on
+             "heldout": "held-out corrections"}  # core.training.run.HELDOUT: the user's documents never trained on
 
 
 def set_label(name: str, result=None) -> str:
@@ -92,7 +92,7 @@ def set_label(name: str, result=None) -> str:
 
 def set_labels(name: str, results: list) -> list[str]:
     """set_label for each of several scores of the set called name, where those measured on the
-    same sentences (core.evaluation.same_set) share one label, the most telling of theirs (sized in
+    same sentences (core.scores.evaluation.same_set) share one label, the most telling of theirs (sized in
     sentences rather than characters): a table gives them one column, a chart one place."""
     labels = []
     for result in results:

@@ -29,7 +29,7 @@ SCAN_TTL_S = 3
 @st.cache_resource(show_spinner="Loading the model…")
 def load_tagger(model_path: str):
     """One Tagger per model folder for the whole server (plain str argument: cache key)."""
-    from core.predict import Tagger
+    from core.tagging.predict import Tagger
 
     return Tagger.from_folder(model_path)
 
@@ -93,7 +93,7 @@ def active_tagger(db):
 
     A version whose folder fails its checksums (or cannot be read) is not used: the page says so,
     without the server's paths, and tags with the default model, so every visitor keeps working."""
-    from core.integrity import DamagedModel
+    from core.model.integrity import DamagedModel
 
     version = active_version(db)
     try:
@@ -132,7 +132,7 @@ def tagging_version(db) -> dict:
 def _folder_problem(folder: str, stamp: float) -> str | None:
     """Why a model folder cannot be used (checksums, missing files), None if it can; cached until
     the folder changes, so the sidebar can say it on every page without reading the weights each run."""
-    from core.integrity import DamagedModel, verify
+    from core.model.integrity import DamagedModel, verify
 
     try:
         verify(folder)
@@ -144,7 +144,7 @@ def _folder_problem(folder: str, stamp: float) -> str | None:
 
 
 def model_problem(version: dict) -> str | None:
-    from core.evaluation import folder_stamp
+    from core.scores.evaluation import folder_stamp
 
     folder = model_folder(version)
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core import repeat_policy
-from core.corpus_files import BUNDLED, split_paths
+from core.training import repeat_policy
+from core.data.corpus_files import BUNDLED, split_paths
 
 BUNDLED_CHOICES = {" + ".join(BUNDLED): list(BUNDLED), **{name: [name] for name in BUNDLED}}  # all, or one
 FOLDER_CHOICE = "a corpus folder…"
@@ -32,7 +32,7 @@ def count_lines(path) -> int:
 
 def suggested_repeat(corrections: int, base_sentences: int) -> int:
     """How often to repeat each correction so that together they make about 10% of the base data
-    (core/repeat_policy.py, which also caps it)."""
+    (core/training/repeat_policy.py, which also caps it)."""
     return repeat_policy.corrections_repeat(corrections, base_sentences, CORRECTIONS_RATIO,
                                             cap=repeat_policy.FULL_TRAINING_MAX_REPEAT)
 

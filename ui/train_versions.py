@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.evaluation import micro_f1s
-from core.model import TRAINING_FILE, read_json
+from core.scores.evaluation import micro_f1s
+from core.model.model import TRAINING_FILE, read_json
 from storage import jobs, suggestions
 from storage.versions import list_versions, set_active
 from ui import login

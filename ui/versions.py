@@ -5,7 +5,7 @@ import json
 import time
 from pathlib import Path
 
-from core.evaluation import comparable_sets, micro_f1s
+from core.scores.evaluation import comparable_sets, micro_f1s
 from ui.formats import percent, set_label, set_labels
 
 
@@ -36,7 +36,7 @@ def measured_curves(rows: list) -> list:
 
 def compare_scores(candidate: dict, reference: dict) -> tuple[bool | None, str]:
     """(worse?, explanation) of a candidate's micro F1 against a reference's, on the evaluation sets
-    both were measured on with the same sentences (core.evaluation.same_set): a 300-sentence
+    both were measured on with the same sentences (core.scores.evaluation.same_set): a 300-sentence
     sample's F1 is never set against the whole test set's.
 
     worse is None when nothing can be compared (no scores, no set in common, or only sets of one
@@ -77,7 +77,7 @@ def lineage_text(version: dict, training: dict | None, job: dict | None) -> str 
         return None
     start, improves = (training or {}).get("init_from"), (training or {}).get("improves")
     if start and improves and Path(start).resolve() != Path(improves).resolve():
-        # core.improve.improvement_base: the base learns all the corrections afresh
+        # core.training.improve.improvement_base: the base learns all the corrections afresh
         text = f"Improves on {line['parent']}: its base {Path(start).name} fine-tuned afresh"
     else:
         text = f"Fine-tuned from {line['parent']}"

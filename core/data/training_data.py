@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.corpora import Sentence, read_jsonl_spans, read_pair
-from core.corpus_files import (BUNDLED, BUNDLED_UNANNOTATED, DATA_DIR, corpus_folder, has_split,  # noqa: F401 (re-exported)
+from core.data.corpora import Sentence, read_jsonl_spans, read_pair
+from core.data.corpus_files import (BUNDLED, BUNDLED_UNANNOTATED, DATA_DIR, corpus_folder, has_split,  # noqa: F401 (re-exported)
                                 split_files, split_paths)
-from core.teachers import ALTERNATIVE
-from core.train import Example
+from core.training.teachers import ALTERNATIVE
+from core.training.train import Example
 
 BUNDLED_CORPORA = BUNDLED_UNANNOTATED  # name: the types it leaves out
 FIXED_EVALUATION = BUNDLED  # their test splits: MSRA official test; People's Daily hold-out (its T labels)

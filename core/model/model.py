@@ -4,7 +4,7 @@ A saved model is a folder: config.json (our settings and the encoder's config), 
 model.safetensors, char_vocab.json, and what training writes beside them (curves, scores, the
 run's settings). Loading reads JSON and safetensors only, never a pickle. The file names below
 are the only place that knows them, but for char_vocab.json (core/text.py's CharVocab), lac_vocab.json
-(core/lac.py) and the seal, checksums.json (core/integrity.py): each module that reads a file names it.
+(core/model/lac.py) and the seal, checksums.json (core/model/integrity.py): each module that reads a file names it.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from core.atomic import write_folder
-from core.crf import CRF, check_allowed
-from core.integrity import seal, verify
+from core.model.crf import CRF, check_allowed
+from core.model.integrity import seal, verify
 from core.labels import DEFAULT_TAGS, make_tags, tag_types
 from core.text import CharVocab, pad_chars
 
@@ -93,7 +93,7 @@ class NerModel(nn.Module):
     def max_chars(self) -> int:
         """Characters per sequence the encoder's positions allow (two go to <s> and </s>)."""
         if self.config.encoder_type == "lac":
-            from core.lac import MAX_CHARS
+            from core.model.lac import MAX_CHARS
 
             return MAX_CHARS
         positions = self.encoder.config.max_position_embeddings
@@ -180,7 +180,7 @@ class NerModel(nn.Module):
     def save(self, folder, extra_files: dict[str, object] | None = None, complete: bool = True) -> Path:
         """Write the model folder atomically: built beside the target, then renamed into place.
 
-        The seal (core/integrity.py) is written last: checksums of the files loading reads, and
+        The seal (core/model/integrity.py) is written last: checksums of the files loading reads, and
         complete=False for a run's best-so-far save, which must not become a version."""
 
         def build(tmp: Path) -> None:
@@ -219,7 +219,7 @@ def build_model(encoder_dir, config: NerConfig, lac_dir=None) -> NerModel:
     encoder_type "lac" takes LAC's converted folder (lac_dir, default data/encoders/lac) as the
     encoder; stack "lac" adds it beside the transformer.
     """
-    from core.lac import LAC_FOLDER, load_lac
+    from core.model.lac import LAC_FOLDER, load_lac
 
     if config.encoder_type == "lac":
         encoder, vocab = load_lac(lac_dir or LAC_FOLDER)
@@ -263,7 +263,7 @@ def load_model(folder, device: str | torch.device = "cpu") -> NerModel:
     config = NerConfig(**saved["ner"])
     stacked = stacked_vocab = None
     if config.encoder_type == "lac" or config.stack == "lac":
-        from core.lac import LacConfig, LacEncoder, LacVocab
+        from core.model.lac import LacConfig, LacEncoder, LacVocab
 
         lac, lac_vocab = LacEncoder(LacConfig(**saved["lac"])), LacVocab.load(folder)
     if config.encoder_type == "lac":

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import heldout, repeat_policy
-from core.corpus_files import BUNDLED
-from core.integrity import is_complete
-from core.model import TRAINING_FILE, is_model_folder, read_json
+from core.training import heldout, repeat_policy
+from core.data.corpus_files import BUNDLED
+from core.model.integrity import is_complete
+from core.model.model import TRAINING_FILE, is_model_folder, read_json
 
 
 @dataclass(frozen=True)
@@ -23,15 +23,15 @@ class ImproveRecipe:
     time_budget_min: float = 8.0  # training + evaluation + saving; start-up comes on top (issue: 10 min in all)
     gpu_time_budget_min: float = 1.5  # the issue's 2 minutes on a GPU, start-up included
     replay_per_corpus: int = 1000  # sentences of each base corpus replayed beside the corrections
-    corrections_share: float = 0.5  # repeated corrections make about this share of the examples (capped: core/repeat_policy.py)
+    corrections_share: float = 0.5  # repeated corrections make about this share of the examples (capped: core/training/repeat_policy.py)
     # Repeats after the first swap this share of their entities for others of the same type from
-    # the corrections (core/augment.py), so the repeats teach contexts rather than strings.
+    # the corrections (core/data/augment.py), so the repeats teach contexts rather than strings.
     mention_swap: float = 0.5
-    # The base's share mixed back into the trained weights (core/weight_average.py): without it,
+    # The base's share mixed back into the trained weights (core/model/weight_average.py): without it,
     # 100 least-confident corrections cost 1.6 points on the MSRA sample (one bench/adapt.py run);
     # the run with it cost 0.8.
     keep_start: float = 0.2
-    # The forgetting guard (core/run.py) is off: bench/adapt.py, seeds 53 67 79 (results/adapt/),
+    # The forgetting guard (core/training/run.py) is off: bench/adapt.py, seeds 53 67 79 (results/adapt/),
     # with 200 dev sentences a corpus and a 1-point limit it fired in 6 of 12 jobs and cost held-out
     # F1 (least confident after 100 corrections: 84.1 against 85.8 with the fixed 20%), while the
     # fixed mix's MSRA change was -0.8 on average anyway. 200 turns it on.
@@ -48,7 +48,7 @@ class ImproveRecipe:
     crf_lr_multiplier: float = 5.0
     classifier_lr_multiplier: float = 5.0
     fixed_sample: int = 300  # sentences of each fixed test set scored on a CPU (a GPU scores them all)
-    heldout_every: int = heldout.EVERY  # core/heldout.py: held out and only scored
+    heldout_every: int = heldout.EVERY  # core/training/heldout.py: held out and only scored
 
 
 def corrections_repeat(corrections: int, replay_total: int, recipe: ImproveRecipe = ImproveRecipe()) -> int:

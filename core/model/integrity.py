@@ -2,8 +2,8 @@
 reads and whether the run that wrote it had finished. Loading verifies the checksums, so damaged
 weights fail loudly instead of tagging everything O; only a complete folder becomes a version.
 
-    python -m core.integrity seal FOLDER     # seal a folder written before seals existed
-    python -m core.integrity check FOLDER    # exit 1 and say what is wrong
+    python -m core.model.integrity seal FOLDER     # seal a folder written before seals existed
+    python -m core.model.integrity check FOLDER    # exit 1 and say what is wrong
 """
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
         return 2
     command, folder = argv[0], Path(argv[1])
     if command == "seal":
-        from core.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE  # here: core.model imports this module
+        from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE  # here: core.model.model imports this module
 
         # What loading reads; curves, scores and the run's record are results, not the model.
         names = [p.name for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".safetensors")

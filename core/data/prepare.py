@@ -1,7 +1,7 @@
 """Set-up: write the bundled corpora as chars/TAG pairs under data/corpora and build the bundled
 encoder. Safe to run twice: complete outputs (per manifest.json) are left alone.
 
-    python -m core.prepare [--data-dir data] [--force] [--skip-encoder]
+    python -m core.data.prepare [--data-dir data] [--force] [--skip-encoder]
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from core import bundled, corpora, inews
+from core.data import bundled, corpora, inews
 from core.atomic import write_file, write_json, write_text
-from core.corpus_files import BUNDLED, SPLITS, corpora_root, split_paths
+from core.data.corpus_files import BUNDLED, SPLITS, corpora_root, split_paths
 
 MANIFEST_FORMAT = 2  # bump when the conversion changes, so old outputs get rewritten (2: 邓小平理论 names its person)
 
@@ -99,13 +99,13 @@ def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
         summary = _build_corpora(root)
     summary["inews"] = _build_inews(data_dir, force)
     if build_encoder:
-        from core.encoders import build_bundled_encoder
+        from core.model.encoders import build_bundled_encoder
 
         summary["encoder"] = str(build_bundled_encoder(Path(data_dir) / "encoders" / "e5-small"))
-        from core.lac import build_lac_folder
+        from core.model.lac import build_lac_folder
 
         summary["lac"] = str(build_lac_folder(Path(data_dir) / "encoders" / "lac"))
-        from core.m3e import build_m3e_folder
+        from core.model.m3e import build_m3e_folder
 
         summary["m3e"] = str(build_m3e_folder(Path(data_dir) / "encoders" / "m3e-small"))
     return {**summary, "skipped": skipped}

@@ -1,6 +1,6 @@
 """What the Data screen shows about a set of sentences, as plain JSON-able values (cacheable).
 
-Pure: no Streamlit. Works on core.corpora.Sentence, so a corpus split and the corrections
+Pure: no Streamlit. Works on core.data.corpora.Sentence, so a corpus split and the corrections
 (documents with spans, cut into sentences) are described the same way.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from core.corpora import Sentence
+from core.data.corpora import Sentence
 from core.labels import spans_to_tags, tags_to_spans
 from core.text import sentence_bounds
 

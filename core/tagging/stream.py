@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from core.atomic import is_stream, write_output
-from core.corpora import _unescape, not_utf8, readable_file
+from core.data.corpora import _unescape, not_utf8, readable_file
 from core.text import SENTENCE_ENDS
 
 # Per character the tagger holds a tag id and every tag's marginal as Python objects (~400 bytes),

@@ -7,7 +7,7 @@ import importlib.util
 import itertools
 from pathlib import Path
 
-from core.corpora import Sentence, _lines, corpus_stats
+from core.data.corpora import Sentence, _lines, corpus_stats
 
 
 def _package_file(package: str, relative: str) -> Path:

@@ -2,7 +2,7 @@
 
 Every event of the run goes to the sinks it is given (plain dicts: a JSON-lines file, a progress
 bar, the studio's database); the run never knows who listens. train_job.py, `python -m core
-train` (both through core/run_cli.py's flags) and the studies (core/experiment.py) all come here.
+train` (both through core/training/run_cli.py's flags) and the studies (core/training/experiment.py) all come here.
 """
 from __future__ import annotations
 
@@ -21,17 +21,17 @@ from typing import Callable
 import torch
 
 from core.atomic import write_folder
-from core.augment import repeat_with_swaps
-from core.corpus_files import BUNDLED
+from core.data.augment import repeat_with_swaps
+from core.data.corpus_files import BUNDLED
 from core.labels import DEFAULT_TAGS, ENTITY_TYPES, tag_types
-from core.lac import LAC_FOLDER, is_lac_folder
-from core.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
+from core.model.lac import LAC_FOLDER, is_lac_folder
+from core.model.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
-from core.repeat_policy import FIXED_REPEAT
-from core.train import TrainSettings, TrainState, evaluate, train
+from core.training.repeat_policy import FIXED_REPEAT
+from core.training.train import TrainSettings, TrainState, evaluate, train
 from core.threads import configure as configure_threads
-from core.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
-from core.weight_average import mix_in_start, mix_until_kept
+from core.data.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
+from core.model.weight_average import mix_in_start, mix_until_kept
 
 BUNDLED_ENCODER = "data/encoders/e5-small"
 HELDOUT = "heldout"  # the scores' name for the user's held-out corrected documents
@@ -52,7 +52,7 @@ class RunOptions:
     corrections: str | None = None  # JSON-lines file of corrected documents (text + spans)
     corrections_repeat: int = FIXED_REPEAT  # times each correction is repeated, so a few hundred matter
     # Share of the entities swapped, in each repeat after the first, for another of the same type
-    # from the corrections (core/augment.py): the model learns contexts, not only strings.
+    # from the corrections (core/data/augment.py): the model learns contexts, not only strings.
     mention_swap: float = 0.0
     # A random sample of N training sentences a corpus instead of all of them: fine-tuning on
     # corrections replays that much of the corpora so the model does not forget what it knew.
@@ -62,14 +62,14 @@ class RunOptions:
     stack: str | None = None  # "lac": LAC's BiGRU features beside the transformer's, per character
     init_from: str | None = None  # fine-tune this model folder (its curves are kept)
     # The model this run is to replace (the active one), scored before training on the same sets
-    # as the reference for promotion; init_from may be its base (core/improve.py). Default: init_from.
+    # as the reference for promotion; init_from may be its base (core/training/improve.py). Default: init_from.
     improves: str | None = None
     # Share of init_from's weights mixed back into the trained ones at the end (WiSE-FT,
-    # core/weight_average.py): the improve recipe keeps what the model knew this way.
+    # core/model/weight_average.py): the improve recipe keeps what the model knew this way.
     keep_start: float = 0.0
     # The forgetting guard: the first guard_sentences of each corpus's dev split score the mix
     # against init_from; while it lost more than forget_limit F1 points there, another tenth of
-    # init_from goes back in, up to keep_start_max (core/weight_average.py). 0: no guard.
+    # init_from goes back in, up to keep_start_max (core/model/weight_average.py). 0: no guard.
     guard_sentences: int = 0
     forget_limit: float = 1.0
     keep_start_max: float = 0.5
@@ -247,7 +247,7 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
                     "dev_sentences": len(dev_examples), "settings": asdict(settings),
                     "init_from": str(Path(options.init_from).resolve()) if options.init_from else None}
         reference = options.improves or options.init_from
-        if options.improves:  # an improvement (core/improve.py): its next one starts from init_from again
+        if options.improves:  # an improvement (core/training/improve.py): its next one starts from init_from again
             run_info["improves"] = str(Path(options.improves).resolve())
         if state is None:
             state = TrainState(history=_earlier_curves(options.init_from, model))

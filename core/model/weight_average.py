@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import torch
 from safetensors.torch import load_file
 
-from core.model import WEIGHTS_FILE, NerModel
+from core.model.model import WEIGHTS_FILE, NerModel
 
 
 @torch.no_grad()

@@ -9,9 +9,9 @@ import os
 from dataclasses import fields
 from pathlib import Path
 
-from core.model import HEADS, INITS, STACKS
-from core.run import SAVE_DTYPES, RunOptions, Sink, run
-from core.train import TrainSettings
+from core.model.model import HEADS, INITS, STACKS
+from core.training.run import SAVE_DTYPES, RunOptions, Sink, run
+from core.training.train import TrainSettings
 
 _CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES, "stack": [s for s in STACKS if s]}
 _HELP = {

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
 
-from core.corpora import _escape
-from core.corpus_files import pair_paths
+from core.data.corpora import _escape
+from core.data.corpus_files import pair_paths
 from core.labels import ENTITY_TYPES, spans_to_tags, tags_to_spans
 
 LAC_TYPES = {"PER": "PER", "LOC": "LOC", "ORG": "ORG", "TIME": "T"}  # LAC's NER tags -> ours
@@ -59,7 +59,7 @@ def lac_tagger() -> Callable[[list[str]], list[list[str]]]:
 
 
 def model_tagger(folder) -> Callable[[list[str]], list[list[str]]]:
-    from core.predict import Tagger
+    from core.tagging.predict import Tagger
 
     tagger = Tagger.from_folder(folder)
     return lambda texts: [result.tags for result in tagger.tag_texts(texts)]
@@ -146,7 +146,7 @@ def character_agreement(teacher_tags_per_sentence: Iterable[list[list[str]]]) ->
 def run_teachers(names: list[str], data_dir="data", limit: int | None = None, progress_bar=None) -> dict[str, list[list[str]]]:
     """Each named teacher ("lac" or a model folder) over the first `limit` corpus sentences, resumed
     from its file; {name: tags per sentence}."""
-    from core import inews
+    from core.data import inews
 
     sentences = inews.read_sentences(data_dir, limit)
     out = {}

@@ -4,7 +4,7 @@ Events: {"event": "start", ...} as training begins, {"event": "step", ...} every
 seconds, {"event": "epoch", ...} after each evaluation (with "is_best" when dev entity F1 improved;
 dev_f1 None without a dev set), {"event": "done", ...} at the end; all plain JSON. Each carries
 eta_s: the seconds left to the caller's end (see TrainSettings.after_training_*), within the budget.
-Writing checkpoints, progress bars and database rows is the caller's job (core/run.py): a
+Writing checkpoints, progress bars and database rows is the caller's job (core/training/run.py): a
 checkpoint callback receives the optimizer's state, which no event carries.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ import torch
 from torch import nn
 
 from core.labels import split_tag
-from core.metrics import confusion_matrix, drop_types, entity_scores, token_accuracy
-from core.model import NerModel
+from core.scores.metrics import confusion_matrix, drop_types, entity_scores, token_accuracy
+from core.model.model import NerModel
 from core.text import chunk_bounds
 
 
@@ -30,7 +30,7 @@ class Example:
     # Types this example's corpus does not annotate: an O there may hide one of them.
     unannotated: frozenset = frozenset()
     # Per character, tags allowed besides tags[i] (silver labels where teachers disagree,
-    # core/teachers.py); None when the example is fully decided.
+    # core/training/teachers.py); None when the example is fully decided.
     alternatives: tuple | None = None
 
 
@@ -174,7 +174,7 @@ def evaluate(model: NerModel, examples: list[Example], batch_size: int = 128, am
 def make_optimizer(model: NerModel, settings: TrainSettings) -> torch.optim.Optimizer:
     """AdamW with a group per part; LAC's parameters at lr 0 are frozen (requires_grad False), so
     no gradient flows through its BiGRU at all."""
-    from core.lac import LacEncoder
+    from core.model.lac import LacEncoder
 
     lac_prefixes = tuple(f"{name}." for name, module in model.named_modules() if isinstance(module, LacEncoder))
     crf, classifier, encoder_decay, encoder_no_decay, lac_embedding, lac_gru = [], [], [], [], [], []

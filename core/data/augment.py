@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from core.labels import tags_to_spans
-from core.train import Example
+from core.training.train import Example
 
 
 def mentions_by_type(examples) -> dict[str, list[tuple[str, ...]]]:

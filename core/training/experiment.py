@@ -1,6 +1,6 @@
 """The seed's studies, one command each: python -m core experiment {head,layers,init} [options].
 
-Every variant is a real training run (core/run.py); results/experiments/<study>/results.json (rows the
+Every variant is a real training run (core/training/run.py); results/experiments/<study>/results.json (rows the
 app's Model page plots) and results.md (the table) are rewritten after each variant.
 """
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 
 from core import paths
 from core.atomic import write_text, write_json
-from core.corpus_files import BUNDLED
-from core.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
-from core.run import RunOptions, run
-from core.run_cli import JsonLinesSink, ProgressBar
-from core.train import TrainSettings
+from core.data.corpus_files import BUNDLED
+from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
+from core.training.run import RunOptions, run
+from core.training.run_cli import JsonLinesSink, ProgressBar
+from core.training.train import TrainSettings
 
 ROOT = paths.ROOT
 STUDIES = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import torch
 
 from core.labels import Span, spans_to_tags, tags_to_spans
-from core.model import NerModel, load_model
+from core.model.model import NerModel, load_model
 from core.text import sentence_bounds
 from core.threads import configure as configure_threads
 

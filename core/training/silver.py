@@ -11,8 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
-from core.corpora import Sentence, read_pair, write_pair
-from core.corpus_files import SPLITS, split_paths
+from core.data.corpora import Sentence, read_pair, write_pair
+from core.data.corpus_files import SPLITS, split_paths
 from core.labels import spans_to_tags, tags_to_spans
 
 

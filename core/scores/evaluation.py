@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.corpora import read_pair
-from core.metrics import drop_types, evaluate_tags
-from core.training_data import BUNDLED_CORPORA, split_files, unannotated_types
+from core.data.corpora import read_pair
+from core.scores.metrics import drop_types, evaluate_tags
+from core.data.training_data import BUNDLED_CORPORA, split_files, unannotated_types
 
 SAMPLE_SIZE = 200  # sentences per corpus: enough to fill every row; ~30 s for a 12-layer model on 2 busy CPU cores
 
@@ -56,7 +56,7 @@ def micro_f1s(scores: dict | None) -> dict[str, float]:
 def scored_size(result) -> dict:
     """What one evaluation set's score was measured on: {"sentences", "sample_of", "characters"},
     None where not recorded. "sample_of" is the size of the whole split a sample was cut from
-    (core.run.score_sets). Older scores lack the sentences, but each carries a confusion, whose
+    (core.training.run.score_sets). Older scores lack the sentences, but each carries a confusion, whose
     counts sum to the characters scored."""
     result = result if isinstance(result, dict) else {}
 
