@@ -8,10 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from storage import accounts, documents
-from ui import annotator, correct_exact, correct_io, correct_queue, correct_types, formats, highlight, login, shared
-from ui import correct_editor as work
-from ui.correct_apply_all import apply_to_all_tab
-from ui.plain import md
+from ui.access import annotator, login
+from ui.correct import exact as correct_exact, io as correct_io, queue as correct_queue, types as correct_types
+from ui import formats, shared
+from ui.draw import highlight
+from ui.correct import editor as work
+from ui.correct.apply_all import apply_to_all_tab
+from ui.draw.plain import md
 
 st.title("Correct")
 db = shared.get_db()

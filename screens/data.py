@@ -11,10 +11,10 @@ from core.data.corpus_files import SPLITS, corpora_root, has_split, prepared_cor
 from core.data.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
 from core.labels import TYPE_NAMES
 from core.data.training_data import read_labelled
-from ui import charts
-from ui.fonts import DEBIAN_PACKAGE, find_cjk_font
+from ui.draw import charts
+from ui.draw.fonts import DEBIAN_PACKAGE, find_cjk_font
 from ui.shared import data_dir, get_db
-from ui.wordclouds import drawable, entity_cloud
+from ui.draw.wordclouds import drawable, entity_cloud
 
 TOP_ENTITIES = 300  # kept per type: the cloud draws 150, the table shows 30
 

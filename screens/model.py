@@ -15,11 +15,11 @@ from core.model.model import TRAINING_FILE, is_model_folder, read_json
 from core.model.model_files import crf_parameters
 from storage import jobs
 from storage.versions import list_versions
-from ui import charts
+from ui.draw import charts
 from ui.formats import percent, set_label, set_labels
 from core import paths
 from ui.shared import ROOT, active_version, data_dir, get_db, load_tagger, model_folder
-from ui.versions import lineage_text, version_curves, version_label, version_scores
+from ui.train.versions import lineage_text, version_curves, version_label, version_scores
 
 VIEWS = ["Transitions", "Training curves", "Scores", "Confusion", "Compare", "Experiments"]
 

@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from storage import documents
-from ui import formats, highlight, shared
-from ui.plain import md
+from ui import formats, shared
+from ui.draw import highlight
+from ui.draw.plain import md
 
 st.title("Tag")
 db = shared.get_db()

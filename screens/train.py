@@ -16,10 +16,13 @@ from core.training.train import TrainSettings
 from storage import jobs
 from storage import snapshots
 from storage.documents import reviewed_documents
-from ui import train_versions, charts, login, roots
-from ui.plain import md
+from ui.train import version_table as train_versions
+from ui.draw import charts
+from ui.access import login
+from ui import roots
+from ui.draw.plain import md
 from ui.shared import active_version, data_dir, db_path, get_db, model_folder
-from ui.train_form import (
+from ui.train.form import (
     BUNDLED_CHOICES,
     FOLDER_CHOICE,
     build_params,
@@ -28,7 +31,7 @@ from ui.train_form import (
     encoder_info,
     suggested_repeat,
 )
-from ui.versions import (
+from ui.train.versions import (
     duration,
     job_progress,
     step_events,

@@ -1,7 +1,7 @@
 """Accounts: who may log in to the app, with which role, and their password's argon2id hash.
 
 Passwords are hashed by argon2-cffi (no crypto of our own); with no accounts at all the app
-serves one local user (ui/login.py). Add accounts from the command line:
+serves one local user (ui/access/login.py). Add accounts from the command line:
     python -m storage.accounts add NAME --role admin   # password prompted, or one line on stdin
     python -m storage.accounts list | remove NAME | unlock NAME [--client ADDRESS]
 

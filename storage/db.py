@@ -183,7 +183,7 @@ def m008_login_failures_client(db: sqlite_utils.Database) -> None:
 def m009_end_cookie_sessions(db: sqlite_utils.Database) -> None:
     """End the logins kept before issue 22: their tokens lived in a cookie, which pages served on the
     same host by other programs could read. Everyone logs in once more; the browser then keeps the
-    new token where only this server's pages can read it (ui/login_store.py)."""
+    new token where only this server's pages can read it (ui/access/login_store.py)."""
     db.execute("DELETE FROM login_sessions")
 
 

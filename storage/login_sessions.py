@@ -2,7 +2,7 @@
 
 Streamlit's session state lasts as long as the tab's connection, so a reload used to log the
 user out. The browser keeps only a random token, in this server's localStorage rather than a
-cookie, which other ports' pages get too (ui/login_store.py); the database holds its hash (a copied
+cookie, which other ports' pages get too (ui/access/login_store.py); the database holds its hash (a copied
 database opens no session), the account's name and when the session was last opened or restored. A
 reload more than IDLE_S after that asks for the password again; a logout, a new password or the
 account's removal (storage/accounts.py) ends the session in every tab that uses it.

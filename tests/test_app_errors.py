@@ -12,7 +12,7 @@ from storage import documents, jobs
 from storage.db import connect
 from test_app_correct import db, open_correct, run  # noqa: F401  (db is a fixture)
 from test_app_train import PAGE, studio  # noqa: F401  (studio is a fixture)
-from ui.plain import md
+from ui.draw.plain import md
 
 ELSEWHERE = "![x](http://example.invalid/a.png)"
 

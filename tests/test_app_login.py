@@ -106,7 +106,7 @@ def test_a_correction_records_the_logged_in_name_not_the_address(team):
 
 
 def kept(at) -> list[dict]:
-    """What each login store drawn asked the browser (ui/login_store.py): keep a token, forget it, send it."""
+    """What each login store drawn asked the browser (ui/access/login_store.py): keep a token, forget it, send it."""
     import json
 
     return [json.loads(element.proto.json or "{}") for element in at.get("bidi_component")

@@ -20,10 +20,10 @@ def test_an_admin_adds_a_type_and_a_correction_uses_it(db):  # noqa: F811
     save(at, doc_id)
     assert documents.get_document(db, doc_id)["spans"] == [[3, 7, "PROD"]]
     # The editor offers the new type with the next free digit and its own colour.
-    from ui.span_editor import label_keys
+    from ui.correct.span_editor import label_keys
 
     assert label_keys(entity_types.known_labels(db))["PROD"] == ("5", "")  # P is PER's letter
-    from ui import highlight
+    from ui.draw import highlight
 
     assert highlight.colour("PROD") == "#ff8800"
 

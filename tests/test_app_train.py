@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from test_app_data import write_corpus
-from ui.train_form import FOLDER_CHOICE
+from ui.train.form import FOLDER_CHOICE
 
 PAGE = str(ROOT / "screens" / "train.py")
 
@@ -165,7 +165,7 @@ def test_missing_corpus_folder_blocks_the_start(studio):
 
 
 def test_corrections_are_repeated_to_about_a_tenth_of_the_data_within_bounds():
-    from ui.train_form import suggested_repeat
+    from ui.train.form import suggested_repeat
 
     assert suggested_repeat(300, 90_000) == 30
     assert suggested_repeat(5, 90_000) == 50  # capped: a handful would be memorised
@@ -174,7 +174,7 @@ def test_corrections_are_repeated_to_about_a_tenth_of_the_data_within_bounds():
 
 
 def test_compare_scores_uses_only_the_corpora_both_versions_have():
-    from ui.versions import compare_scores
+    from ui.train.versions import compare_scores
 
     def scores(sentences=4620, **f1s):
         return {corpus: {"entities": {"micro": {"f1": f1}}, "sentences": sentences} for corpus, f1 in f1s.items()}
@@ -207,7 +207,7 @@ def test_the_versions_table_has_a_column_per_set_and_size(studio):
 
 def test_a_sample_is_never_compared_with_the_whole_test_set():
     """Issue 22: a 300-sentence sample's 92.4% beside the whole set's 86.3% read as +6 points."""
-    from ui.versions import compare_scores, version_label
+    from ui.train.versions import compare_scores, version_label
 
     sample = {"msra": {"entities": {"micro": {"f1": 0.924}}, "sentences": 300, "sample_of": 4620},
               "heldout": {"entities": {"micro": {"f1": 0.80}}, "sentences": 25}}
@@ -225,7 +225,7 @@ def test_a_sample_is_never_compared_with_the_whole_test_set():
 
 
 def test_job_progress_gives_the_eta_from_the_latest_step():
-    from ui.versions import duration, job_progress
+    from ui.train.versions import duration, job_progress
 
     job = {"progress": {"epoch": 2, "step": 50, "total_steps": 200, "seconds": 100.0, "loss": 0.5}, "epochs": []}
     progress = job_progress(job)

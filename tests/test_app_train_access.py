@@ -81,8 +81,8 @@ def refusals(at) -> list[str]:
 
 @pytest.mark.parametrize("field", ["train_corpus_folder", "train_encoder"])
 def test_folders_outside_the_roots_are_refused_alike_whether_they_exist_or_not(studio, tmp_path, field):  # noqa: F811
-    from ui.plain import md
-    from ui.train_form import FOLDER_CHOICE
+    from ui.draw.plain import md
+    from ui.train.form import FOLDER_CHOICE
 
     outside = tmp_path / "outside"
     write_corpus(outside)  # a real corpus (and a folder) outside the roots

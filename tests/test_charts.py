@@ -5,11 +5,11 @@ import pytest
 
 from core.data.corpora import Sentence
 from core.labels import DEFAULT_TAGS, allowed_starts, allowed_transitions, spans_to_tags
-from ui import charts
+from ui.draw import charts
 from core.data.corpus_stats import describe, documents_to_sentences, mean_and_std, share_above
-from ui.fonts import find_cjk_font, missing_glyphs
+from ui.draw.fonts import find_cjk_font, missing_glyphs
 from core.scores.evaluation import saved_confusion
-from ui.wordclouds import drawable, entity_cloud
+from ui.draw.wordclouds import drawable, entity_cloud
 
 
 def _outlined(figure) -> set[tuple[int, int]]:

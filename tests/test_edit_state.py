@@ -2,7 +2,7 @@
 saying so), deleting, undo, the span editor's commands, exact offsets past astral characters."""
 import pytest
 
-from ui.edit_state import EditState
+from ui.correct.edit_state import EditState
 
 TEXT = "📰新华社北京电 总理李强在人民大会堂作报告"  # the emoji is one code point (two UTF-16 units)
 

@@ -15,7 +15,7 @@ from core.training.train import Example, TrainSettings, train
 from storage import jobs
 from storage.db import connect
 from test_app_data import write_corpus
-from ui.versions import job_progress
+from ui.train.versions import job_progress
 
 SLOW_STEP_S = 0.25  # a busy machine: each forward pass (training and scoring) waits this long
 BUDGET_S = 3.0

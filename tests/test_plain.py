@@ -5,7 +5,7 @@ import html
 import pytest
 from markdown_it import MarkdownIt
 
-from ui.plain import md
+from ui.draw.plain import md
 
 HOSTILE = [
     "![x](https://elsewhere.example/pixel.png)",

@@ -2,7 +2,7 @@
 import pytest
 
 from core.training.train import EVALUATION_COST, TrainSettings, _fit_to_budget, _reserve_s
-from ui.versions import job_progress
+from ui.train.versions import job_progress
 
 
 def test_the_budget_keeps_room_for_the_scoring_after_training():

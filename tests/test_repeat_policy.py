@@ -4,7 +4,7 @@ import pytest
 from core.training import repeat_policy
 from core.training.improve import ImproveRecipe, corrections_repeat
 from core.training.run import RunOptions
-from ui.train_form import suggested_repeat
+from ui.train.form import suggested_repeat
 
 
 def test_corrections_repeat_to_the_ratio_rounding_up_within_one_and_the_cap():

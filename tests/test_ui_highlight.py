@@ -1,10 +1,10 @@
-"""ui.highlight: every character shown once, in place, escaped; one mark per entity."""
+"""ui.draw.highlight: every character shown once, in place, escaped; one mark per entity."""
 import re
 
 import pytest
 
 from core.tagging.predict import Entity
-from ui.highlight import TYPE_COLOURS, colour, escape_text, highlight_html, legend_html
+from ui.draw.highlight import TYPE_COLOURS, colour, escape_text, highlight_html, legend_html
 
 
 def marks(html: str) -> list[tuple[str, str, str, str]]:

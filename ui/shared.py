@@ -13,10 +13,10 @@ from pathlib import Path
 import streamlit as st
 
 from storage.entity_types import own_types
-from ui import highlight
+from ui.draw import highlight
 from ui.formats import score_summary
-from ui.plain import md
-from ui.versions import duration, job_progress, version_scores
+from ui.draw.plain import md
+from ui.train.versions import duration, job_progress, version_scores
 
 from core.paths import ROOT, data_dir, db_path, fallback_model_path  # noqa: F401 (the pages import them from here)
 
@@ -180,7 +180,7 @@ def _running_jobs(db) -> list[dict]:
 
 
 def _show_jobs() -> None:
-    from ui import login
+    from ui.access import login
 
     db = get_db()
     running = _running_jobs(db)

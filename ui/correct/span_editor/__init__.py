@@ -3,7 +3,7 @@
 A Streamlit v2 component (st.components.v2): no iframe, so its keys work wherever the page has
 focus without a click into a frame first, and no build step: editor.js and editor.css beside this
 file are read as they are; nothing is fetched. The browser owns only the selection and sends
-commands as the state value "commands"; ui.edit_state.EditState applies each one once.
+commands as the state value "commands"; ui.correct.edit_state.EditState applies each one once.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.labels import ENTITY_TYPES, TYPE_NAMES
-from ui.edit_state import EditState
-from ui.highlight import colour
+from ui.correct.edit_state import EditState
+from ui.draw.highlight import colour
 
 HERE = Path(__file__).parent
 # One digit and one letter per type: 1/P PER, 2/L LOC, 3/O ORG, 4/T T.

@@ -13,9 +13,11 @@ import streamlit as st
 
 from storage import documents, drafts
 from storage.entity_types import known_labels
-from ui import annotator, errors, login, shared, span_editor
-from ui.edit_state import EditState
-from ui.plain import md
+from ui.access import annotator, login
+from ui import errors, shared
+from ui.correct import span_editor
+from ui.correct.edit_state import EditState
+from ui.draw.plain import md
 
 QUEUE_IDS = "correct_queue_ids"  # the documents the picker offered, in order: what "next" means
 

@@ -4,14 +4,14 @@ with none, and the server listening on this machine only, the one local user is 
 Accounts with argon2 hashes rather than st.login (OIDC): the studio must work without a network
 or an identity provider. Where an organisation has one, st.login can replace login_page().
 A login survives a reload through a random token the browser keeps in this server's localStorage,
-not in a cookie, which every port's pages would get (ui/login_store.py; storage/login_sessions.py)."""
+not in a cookie, which every port's pages would get (ui/access/login_store.py; storage/login_sessions.py)."""
 from __future__ import annotations
 
 import streamlit as st
 
 from storage import accounts, login_sessions
-from ui import login_store
-from ui.plain import md
+from ui.access import login_store
+from ui.draw.plain import md
 
 SESSION_KEY = "_login_account"  # no widget has this key, so no browser can set it
 TOKEN_KEY = "_login_token"  # this tab's login session token (storage/login_sessions.py)
@@ -80,7 +80,7 @@ def logout() -> None:
 
     login_sessions.close(get_db(), st.session_state.pop(TOKEN_KEY, None))  # the kept token opens nothing now
     st.session_state.pop(SESSION_KEY, None)
-    st.session_state.pop("annotator", None)  # the name saves record (ui/annotator.py)
+    st.session_state.pop("annotator", None)  # the name saves record (ui/access/annotator.py)
     st.session_state[STORE_KEY] = ""
 
 

@@ -1,4 +1,4 @@
-"""Who is annotating: with accounts, the logged-in user (ui/login.py). Without, asked once, then
+"""Who is annotating: with accounts, the logged-in user (ui/access/login.py). Without, asked once, then
 kept in the address (?annotator=NAME) as well as the session, so that a reload, a bookmark or a
 second tab of the same address still knows. The name is stored with every correction."""
 from __future__ import annotations
@@ -20,7 +20,8 @@ def current() -> str | None:
     the address cannot change it. Else the name from the session, else from the address (a reload
     starts a new session)."""
     if _accounts_on():
-        from ui import login, shared
+        from ui.access import login
+        from ui import shared
 
         account = login.current(shared.get_db())
         st.session_state["annotator"] = account["name"] if account else None  # what a save records
@@ -44,7 +45,7 @@ def keep_in_url() -> None:
 
 def forget() -> None:
     """"Not you?": ask again (with accounts: log out)."""
-    from ui import login
+    from ui.access import login
 
     login.logout()
     st.session_state.pop("annotator", None)

@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.labels import TYPE_NAMES
 from ui import formats
-from ui.edit_state import EditState
-from ui.plain import md
+from ui.correct.edit_state import EditState
+from ui.draw.plain import md
 
 
 def type_name(label: str) -> str:

@@ -9,11 +9,11 @@ from core.scores.evaluation import micro_f1s
 from core.model.model import TRAINING_FILE, read_json
 from storage import jobs, suggestions
 from storage.versions import list_versions, set_active
-from ui import login
+from ui.access import login
 from ui.formats import set_labels
-from ui.plain import md
+from ui.draw.plain import md
 from ui.shared import active_version, model_folder
-from ui.versions import compare_scores, lineage, lineage_text, promotion_reference, version_label, version_scores
+from ui.train.versions import compare_scores, lineage, lineage_text, promotion_reference, version_label, version_scores
 
 
 def versions_panel(db) -> None:

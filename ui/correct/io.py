@@ -14,8 +14,9 @@ import streamlit as st
 from core.data.corpora import read_pair
 from core.data.corpus_files import split_paths
 from storage import documents, files, suggestions
-from ui import annotator, errors, shared
-from ui.plain import md
+from ui.access import annotator
+from ui import errors, shared
+from ui.draw.plain import md
 
 CORPORA = {"msra": "MSRA test", "pd": "People's Daily test"}
 

@@ -1,7 +1,7 @@
 """Word clouds of entity texts, drawn with a CJK font (never boxes). Pure: returns a PIL image."""
 from __future__ import annotations
 
-from ui.fonts import missing_glyphs
+from ui.draw.fonts import missing_glyphs
 
 TYPE_COLORMAPS = {"PER": "Reds", "LOC": "Greens", "ORG": "Blues", "T": "Purples"}
 
@@ -22,7 +22,7 @@ def entity_cloud(frequencies: dict[str, int], font_path: str, entity_type: str =
     """A PIL image of the most frequent entity texts, sized by count.
 
     Raises ValueError when the font lacks a character of a word drawn (it would show a box);
-    the caller picks the font with ui.fonts.find_cjk_font and filters words with drawable.
+    the caller picks the font with ui.draw.fonts.find_cjk_font and filters words with drawable.
     """
     from wordcloud import WordCloud
 

@@ -7,8 +7,8 @@ import streamlit as st
 
 from storage import documents, suggestions
 from ui import formats, shared
-from ui.correct_editor import QUEUE_IDS, flash, work_key
-from ui.plain import md
+from ui.correct.editor import QUEUE_IDS, flash, work_key
+from ui.draw.plain import md
 
 ORDERS = {"confidence": "least confident first",
           "spot-check": f"least confident first, every {documents.SPOT_CHECK_EVERY}th the surest (a spot check)",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from storage import entity_types
-from ui import highlight, login
-from ui.correct_editor import work_key
-from ui.plain import md
+from ui.draw import highlight
+from ui.access import login
+from ui.correct.editor import work_key
+from ui.draw.plain import md
 
 
 def types_panel(db, who: str) -> None:

@@ -8,9 +8,9 @@ import streamlit as st
 
 from core.data import occurrences as places
 from storage import apply_all
-from ui.correct_exact import type_name
-from ui.edit_state import EditState, describe
-from ui.plain import md
+from ui.correct.exact import type_name
+from ui.correct.edit_state import EditState, describe
+from ui.draw.plain import md
 
 PLAN_KEY = "correct_all_plan"
 

@@ -1,0 +1,1 @@
+"""Drawing without Streamlit state: charts, highlighted text, word clouds, fonts, people's text in Markdown."""
