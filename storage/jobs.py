@@ -1,6 +1,6 @@
 """Training jobs' rows: state, progress, per-epoch metrics, log tail, the registered model.
 
-The job process (launched by launcher.py) writes its events here through JobSink; the app only
+The job process (launched by launcher/) writes its events here through JobSink; the app only
 reads and polls, so it may restart while a job runs.
 """
 from __future__ import annotations

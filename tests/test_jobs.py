@@ -96,7 +96,7 @@ def test_killed_job_becomes_failed_and_registers_nothing(tmp_path, db_path, corp
         job["epochs"] and (tmp_path / "data" / "models" / job["params"]["name"] / "config.json").exists()))
     assert job["state"] == "running", read_log(job)
     # As after an app restart: no Popen to ask, and the killed child stays a zombie until reaped.
-    monkeypatch.setattr(launcher, "_processes", {})
+    monkeypatch.setattr(launcher.processes, "_processes", {})
     os.killpg(job["pid"], signal.SIGKILL)
     job = _wait(db, job_id, lambda job: job["state"] != "running", timeout=20)
     assert job["state"] == "failed" and job["error"].startswith(VANISHED)

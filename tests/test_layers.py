@@ -1,5 +1,5 @@
 """The layers: core/ is pure NER logic, storage/ knows SQL but no Streamlit, the app never imports
-the training job (it launches it as a process through launcher.py)."""
+the training job (it launches it as a process through launcher/)."""
 import ast
 import os
 

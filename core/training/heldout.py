@@ -1,5 +1,5 @@
 """The held-out rule: which reviewed documents a training job only scores and never trains on, and
-when they are enough to judge a version by (storage/snapshots.py splits, launcher.py records, the
+when they are enough to judge a version by (storage/snapshots.py splits, launcher/jobs.py records, the
 improve recipe and the Train screen say it)."""
 from __future__ import annotations
 
