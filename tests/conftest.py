@@ -48,7 +48,8 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
 
     from core.labels import spans_to_tags
     from core.model.model import CURVES_FILE, NerConfig, build_model
-    from core.training.train import Example, TrainSettings, train
+    from core.data.training_data import Example
+    from core.training.train import TrainSettings, train
 
     torch.manual_seed(0)
     model = build_model(encoder_dir, NerConfig())

@@ -3,7 +3,7 @@ import random
 
 from core.data.augment import mentions_by_type, repeat_with_swaps, swap_mentions
 from core.labels import spans_to_tags, tags_to_spans
-from core.training.train import Example
+from core.data.training_data import Example
 
 
 def example(text, spans):

@@ -11,7 +11,8 @@ from conftest import SENTENCES
 from core.labels import spans_to_tags
 from core.model.model import NerConfig, build_model
 from core.training.run import RunOptions, run
-from core.training.train import Example, TrainSettings, train
+from core.data.training_data import Example
+from core.training.train import TrainSettings, train
 from storage import jobs
 from storage.db import connect
 from test_app_data import write_corpus

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from core.labels import tags_to_spans
-from core.training.train import Example
+from core.data.training_data import Example
 
 
 def mentions_by_type(examples) -> dict[str, list[tuple[str, ...]]]:

@@ -7,17 +7,28 @@ data lost most organisations).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.corpora import Sentence, read_jsonl_spans, read_pair
 from core.data.corpus_files import (BUNDLED, BUNDLED_UNANNOTATED, DATA_DIR, corpus_folder, has_split,  # noqa: F401 (re-exported)
                                 split_files, split_paths)
-from core.training.teachers import ALTERNATIVE
-from core.training.train import Example
 
 BUNDLED_CORPORA = BUNDLED_UNANNOTATED  # name: the types it leaves out
 FIXED_EVALUATION = BUNDLED  # their test splits: MSRA official test; People's Daily hold-out (its T labels)
 CORPUS_INFO_FILE = "corpus.json"  # optional in a user's folder: {"unannotated": ["T"]}
+ALTERNATIVE = "|"  # between the tags a silver character may carry (core/training/teachers.py writes them)
+
+
+@dataclass
+class Example:
+    chars: list[str]
+    tags: list[str]
+    # Types this example's corpus does not annotate: an O there may hide one of them.
+    unannotated: frozenset = frozenset()
+    # Per character, tags allowed besides tags[i] (silver labels where teachers disagree,
+    # core/training/teachers.py); None when the example is fully decided.
+    alternatives: tuple | None = None
 
 
 def unannotated_types(name_or_dir: str, data_dir=DATA_DIR) -> frozenset:

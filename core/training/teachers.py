@@ -18,10 +18,10 @@ from typing import Callable, Iterable
 
 from core.data.corpora import _escape
 from core.data.corpus_files import pair_paths
+from core.data.training_data import ALTERNATIVE
 from core.labels import ENTITY_TYPES, spans_to_tags, tags_to_spans
 
 LAC_TYPES = {"PER": "PER", "LOC": "LOC", "ORG": "ORG", "TIME": "T"}  # LAC's NER tags -> ours
-ALTERNATIVE = "|"  # between the tags a silver character may carry
 SILVER_FOLDER = "inews-silver"
 DEV_EVERY = 100  # every 100th silver sentence is dev (early stopping), never trained on
 CHUNK = 1000  # sentences tagged and appended at a time

@@ -17,21 +17,11 @@ from typing import Callable
 import torch
 from torch import nn
 
+from core.data.training_data import Example
 from core.labels import split_tag
 from core.scores.metrics import confusion_matrix, drop_types, entity_scores, token_accuracy
 from core.model.model import NerModel
 from core.text import chunk_bounds
-
-
-@dataclass
-class Example:
-    chars: list[str]
-    tags: list[str]
-    # Types this example's corpus does not annotate: an O there may hide one of them.
-    unannotated: frozenset = frozenset()
-    # Per character, tags allowed besides tags[i] (silver labels where teachers disagree,
-    # core/training/teachers.py); None when the example is fully decided.
-    alternatives: tuple | None = None
 
 
 @dataclass
