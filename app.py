@@ -7,11 +7,10 @@ import sqlite3
 
 import streamlit as st
 
+from ui import background_load, errors, shared
 from ui.access import annotator, login
 
 # An emoji icon: the browser draws it itself (a :material/...: icon is fetched from fonts.gstatic.com).
-
-from ui import background_load, errors, shared
 st.set_page_config(page_title="NER Studio", page_icon="🏷️", layout="wide")
 
 try:  # a damaged or full database: one line for the visitor, the traceback to the server log

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-import core.__main__ as cli_module
+import core.cli.tag as cli_module
 from core.__main__ import main as cli
 
 TEXT = "张三在北京\n李四\n"

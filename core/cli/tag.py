@@ -1,0 +1,69 @@
+"""`python -m core tag`: a file's characters tagged into another file; the model and device
+checks every command that loads a model shares."""
+from __future__ import annotations
+
+import sys
+
+
+def _device(name: str) -> str:
+    """name, or ValueError when this machine has no such device: loading onto it would end in a
+    39-line traceback from deep inside torch."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"--device {name}: not a device; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"--device {name}: CUDA is not available here (no GPU, no driver, or a torch "
+                             f"built for the CPU); use --device cpu")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+                             f"numbered from 0")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {name}: MPS is not available here; use --device cpu")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"--device {name}: not supported; use cpu, cuda or cuda:N")
+    return name
+
+
+def _tagger(model_dir, device, batch_size):
+    from core.tagging.predict import Tagger
+
+    from core.model.model import is_model_folder
+
+    device = _device(device)
+    if not is_model_folder(model_dir):
+        raise ValueError(f"{model_dir}: not a model folder (no config.json); pass --model DIR")
+    try:
+        return Tagger.from_folder(model_dir, device=device, batch_size=batch_size)
+    except (OSError, KeyError, RuntimeError, ValueError) as error:  # a broken or foreign folder
+        raise ValueError(f"{model_dir}: not a usable model folder ({type(error).__name__}: {error}); "
+                         f"pass --model DIR") from None
+
+
+def _progress_bar(total: int | None, quiet: bool, unit: str = "char"):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, unit_scale=True, disable=quiet, dynamic_ncols=True)
+
+
+def cmd_tag(args) -> int:
+    from core.atomic import is_stream
+    from core.tagging.stream import input_file, output_file, tag_file
+
+    source = input_file(args.input)
+    output = output_file(args.output, [source])  # before the model loads: a bad -o costs nothing
+    try:
+        tagger = _tagger(args.model, args.device, args.batch_size)
+        with _progress_bar(source.stat().st_size, args.quiet, unit="B") as bar:  # bytes: known without a pass
+            counts = tag_file(tagger, source, output, tokens=not args.text, progress=bar.update)
+    except KeyboardInterrupt:  # Ctrl-C: the hidden file is gone and an old output stands (core/atomic.py)
+        where = f"{output} holds the tags written so far" if is_stream(output) else "no output written"
+        print(f"interrupted; {where}", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports it
+    if not args.quiet:
+        print(f"{counts['lines']} lines, {counts['characters']} characters, {counts['entities']} entities "
+              f"-> {output}", file=sys.stderr)
+    return 0
