@@ -6,7 +6,7 @@ dynamic padding at least 5x the seed's recipe of padding every sentence to 300 c
 Same model (2 layers built from data/encoders/e5-small, NerConfig(num_layers=2), the same
 starting weights for every run), same data (the first --sentences MSRA train sentences, cut at
 256 characters as core.training.train does), same optimiser (core.training.train.make_optimizer), same number of
-steps of 32 sentences. Bucketed: core.training.train.bucketed_batches + collate, as train() uses them.
+steps of 32 sentences. Bucketed: core.training.batches.bucketed_batches + collate, as train() uses them.
 Seed: random batches, every sentence padded to 300. The first step of each run is a warm-up
 and is not timed.
 """
@@ -23,7 +23,9 @@ import time  # noqa: E402
 import torch  # noqa: E402
 
 from core.model.model import NerConfig, build_model  # noqa: E402
-from core.training.train import TrainSettings, bucketed_batches, collate, make_optimizer, split_long  # noqa: E402
+from core.training.settings import TrainSettings  # noqa: E402
+from core.training.batches import bucketed_batches, collate, split_long  # noqa: E402
+from core.training.train import make_optimizer  # noqa: E402
 from core.data.training_data import load_split  # noqa: E402
 
 SEED_WIDTH = 300

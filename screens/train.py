@@ -12,7 +12,7 @@ from core.training import heldout
 from core.data.corpus_files import corpora_root, corpus_folder, split_paths
 from core.training.improve import ImproveRecipe, improve_params
 from core.model.model import HEADS
-from core.training.train import TrainSettings
+from core.training.settings import TrainSettings
 from storage import jobs
 from storage import snapshots
 from storage.documents import reviewed_documents

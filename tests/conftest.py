@@ -49,7 +49,8 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
     from core.labels import spans_to_tags
     from core.model.model import CURVES_FILE, NerConfig, build_model
     from core.data.training_data import Example
-    from core.training.train import TrainSettings, train
+    from core.training.settings import TrainSettings
+    from core.training.train import train
 
     torch.manual_seed(0)
     model = build_model(encoder_dir, NerConfig())

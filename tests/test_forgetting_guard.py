@@ -9,7 +9,8 @@ import torch
 from conftest import SENTENCES
 from core.model.model import TRAINING_FILE, load_model, read_json
 from core.training.run import RunOptions, run, start_shares
-from core.training.train import TrainSettings, evaluate
+from core.training.settings import TrainSettings
+from core.training.batches import evaluate
 from core.data.training_data import load_split
 from core.model.weight_average import mix_until_kept
 from test_app_data import write_corpus

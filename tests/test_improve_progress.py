@@ -12,7 +12,8 @@ from core.labels import spans_to_tags
 from core.model.model import NerConfig, build_model
 from core.training.run import RunOptions, run
 from core.data.training_data import Example
-from core.training.train import TrainSettings, train
+from core.training.settings import TrainSettings
+from core.training.train import train
 from storage import jobs
 from storage.db import connect
 from test_app_data import write_corpus

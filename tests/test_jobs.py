@@ -136,7 +136,7 @@ def test_options_become_argv_that_parses_back_to_the_same_options():
     train_job.py's parser, for every flag a job's params may set at a value off its default."""
     from core.training.run import RunOptions
     from core.training.run_cli import options_from_args, options_to_argv
-    from core.training.train import TrainSettings
+    from core.training.settings import TrainSettings
     from train_job import parse_args
 
     options = RunOptions(out="m/v2", data="msra,/corpora/mine", data_dir="/data", corrections="c.jsonl",
@@ -164,7 +164,7 @@ def test_the_old_crf_multiplier_name_still_loads_as_flag_param_and_saved_setting
     import json
 
     from conftest import ROOT
-    from core.training.train import TrainSettings
+    from core.training.settings import TrainSettings
     from train_job import parse_args
 
     assert parse_args(["--out", "x", "--head-lr-multiplier", "7"]).crf_lr_multiplier == 7.0

@@ -12,7 +12,8 @@ from core.labels import spans_to_tags
 from core.model.model import NerConfig, build_model, load_model
 from core.tagging.predict import Tagger
 from core.data.training_data import Example
-from core.training.train import TrainSettings, make_optimizer, train
+from core.training.settings import TrainSettings
+from core.training.train import make_optimizer, train
 
 TEXTS = ["张三在北京市工作", "ＡＢＣ公司于２０２３年在上海成立。", "特朗普会见马斯克，谈到了萬科", "😀a 𠀀\u3000", "中"]
 

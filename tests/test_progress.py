@@ -1,7 +1,8 @@
 """What a job's progress says: its phase, and an ETA that covers training, evaluation and saving."""
 import pytest
 
-from core.training.train import EVALUATION_COST, TrainSettings, _fit_to_budget, _reserve_s
+from core.training.budget import EVALUATION_COST, _fit_to_budget, _reserve_s
+from core.training.settings import TrainSettings
 from ui.train.versions import job_progress
 
 

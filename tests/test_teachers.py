@@ -5,7 +5,7 @@ import torch
 
 from core.training import teachers
 from core.labels import DEFAULT_TAGS
-from core.training.train import allowed_tags, split_long
+from core.training.batches import allowed_tags, split_long
 from core.data.training_data import load_split
 
 

@@ -16,7 +16,7 @@ from core.data.corpus_files import BUNDLED
 from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
 from core.training.run import RunOptions, run
 from core.training.run_cli import JsonLinesSink, ProgressBar
-from core.training.train import TrainSettings
+from core.training.settings import TrainSettings
 
 ROOT = paths.ROOT
 STUDIES = {

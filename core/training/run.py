@@ -28,7 +28,9 @@ from core.model.lac import LAC_FOLDER, is_lac_folder
 from core.model.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
                         build_model, extend_tags, keep_first_layers, load_model, read_json)
 from core.training.repeat_policy import FIXED_REPEAT
-from core.training.train import TrainSettings, TrainState, evaluate, train
+from core.training.settings import TrainSettings
+from core.training.train import TrainState, train
+from core.training.batches import evaluate
 from core.threads import configure as configure_threads
 from core.data.training_data import FIXED_EVALUATION, has_split, load_corrections, load_split
 from core.model.weight_average import mix_in_start, mix_until_kept

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.model.model import HEADS, INITS, STACKS
 from core.training.run import SAVE_DTYPES, RunOptions, Sink, run
-from core.training.train import TrainSettings
+from core.training.settings import TrainSettings
 
 _CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES, "stack": [s for s in STACKS if s]}
 _HELP = {
