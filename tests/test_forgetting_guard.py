@@ -8,7 +8,9 @@ import torch
 
 from conftest import SENTENCES
 from core.model.model import TRAINING_FILE, load_model, read_json
-from core.training.run import RunOptions, run, start_shares
+from core.training.options import RunOptions
+from core.training.run import run
+from core.training.run_data import start_shares
 from core.training.settings import TrainSettings
 from core.training.batches import evaluate
 from core.data.training_data import load_split

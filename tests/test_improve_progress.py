@@ -10,7 +10,8 @@ import pytest
 from conftest import SENTENCES
 from core.labels import spans_to_tags
 from core.model.model import NerConfig, build_model
-from core.training.run import RunOptions, run
+from core.training.options import RunOptions
+from core.training.run import run
 from core.data.training_data import Example
 from core.training.settings import TrainSettings
 from core.training.train import train

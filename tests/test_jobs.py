@@ -134,7 +134,7 @@ def test_start_training_refuses_unknown_params_before_creating_a_job(tmp_path, d
 def test_options_become_argv_that_parses_back_to_the_same_options():
     """The one way options become a command line (core.training.run_cli.options_to_argv) round-trips through
     train_job.py's parser, for every flag a job's params may set at a value off its default."""
-    from core.training.run import RunOptions
+    from core.training.options import RunOptions
     from core.training.run_cli import options_from_args, options_to_argv
     from core.training.settings import TrainSettings
     from train_job import parse_args

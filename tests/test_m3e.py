@@ -53,7 +53,8 @@ def test_m3e_with_lac_stacked_trains_on_silver_news_saves_and_tags(folder, tmp_p
     from core.training import teachers
     from core.model.model import load_model
     from core.tagging.predict import Tagger
-    from core.training.run import RunOptions, run
+    from core.training.options import RunOptions
+    from core.training.run import run
     from core.training.settings import TrainSettings
 
     lac = ROOT / "data" / "encoders" / "lac"

@@ -40,7 +40,8 @@ def test_extending_keeps_every_learned_row(tiny_model):
 @pytest.mark.slow
 def test_a_new_type_is_learned_from_a_handful_of_corrections(tiny_model, tmp_path):
     from core.tagging.predict import Tagger
-    from core.training.run import RunOptions, run
+    from core.training.options import RunOptions
+    from core.training.run import run
     from core.training.settings import TrainSettings
 
     corpus = write_corpus(tmp_path / "corpus")

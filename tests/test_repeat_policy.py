@@ -3,7 +3,7 @@ import pytest
 
 from core.training import repeat_policy
 from core.training.improve import ImproveRecipe, corrections_repeat
-from core.training.run import RunOptions
+from core.training.options import RunOptions
 from ui.train.form import suggested_repeat
 
 

@@ -19,7 +19,8 @@ def test_strip_whitespace_trims_both_ends_and_drops_what_is_only_space():
 
 @pytest.mark.slow
 def test_a_name_with_a_space_is_learned_as_one_entity(tiny_model, tmp_path):
-    from core.training.run import RunOptions, run
+    from core.training.options import RunOptions
+    from core.training.run import run
     from core.training.settings import TrainSettings
 
     corpus = write_corpus(tmp_path / "corpus")

@@ -71,7 +71,7 @@ def span_rows(text: str, spans) -> list[dict]:
 
 
 SET_NAMES = {"msra": "MSRA test", "pd": "People's Daily test",
-             "heldout": "held-out corrections"}  # core.training.run.HELDOUT: the user's documents never trained on
+             "heldout": "held-out corrections"}  # core.training.options.HELDOUT: the user's documents never trained on
 
 
 def set_label(name: str, result=None) -> str:

@@ -56,7 +56,7 @@ def micro_f1s(scores: dict | None) -> dict[str, float]:
 def scored_size(result) -> dict:
     """What one evaluation set's score was measured on: {"sentences", "sample_of", "characters"},
     None where not recorded. "sample_of" is the size of the whole split a sample was cut from
-    (core.training.run.score_sets). Older scores lack the sentences, but each carries a confusion, whose
+    (core.training.run_data.score_sets). Older scores lack the sentences, but each carries a confusion, whose
     counts sum to the characters scored."""
     result = result if isinstance(result, dict) else {}
 

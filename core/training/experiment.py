@@ -14,7 +14,8 @@ from core import paths
 from core.atomic import write_text, write_json
 from core.data.corpus_files import BUNDLED
 from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
-from core.training.run import RunOptions, run
+from core.training.options import RunOptions
+from core.training.run import run
 from core.training.run_cli import JsonLinesSink, ProgressBar
 from core.training.settings import TrainSettings
 

@@ -16,7 +16,7 @@ import math
 # change for a measured run to decide.
 MAX_REPEAT = 20
 FULL_TRAINING_MAX_REPEAT = 50
-# The command line's default when nobody counted the examples (core/training/run.py's RunOptions).
+# The command line's default when nobody counted the examples (core/training/options.py's RunOptions).
 FIXED_REPEAT = 5
 
 

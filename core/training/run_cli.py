@@ -10,7 +10,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from core.model.model import HEADS, INITS, STACKS
-from core.training.run import SAVE_DTYPES, RunOptions, Sink, run
+from core.training.options import SAVE_DTYPES, RunOptions, Sink
+from core.training.run import run
 from core.training.settings import TrainSettings
 
 _CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES, "stack": [s for s in STACKS if s]}
