@@ -79,10 +79,7 @@ def webhook(request: Request, body: dict = Body(...), who: str = Depends(caller)
     if action not in SAVED_EVENTS:
         return JSONResponse({"status": "ignored", "reason": f"event {action!r}: only {', '.join(SAVED_EVENTS)} "
                                                             "are saved; train on the studio's Train screen"})
-    studio = request.app.state.studio
-    if studio is None:
-        raise HTTPException(409, "the service runs without a studio database (--model only): start it with "
-                                 "--studio DB to save annotations as corrections")
+    studio = _studio(request)
     annotation, task, project = (body.get(key) if isinstance(body.get(key), dict) else {}
                                  for key in ("annotation", "task", "project"))
     if annotation.get("was_cancelled"):
@@ -94,17 +91,64 @@ def webhook(request: Request, body: dict = Body(...), who: str = Depends(caller)
     text = _text(task, config.value if config else "text")
     if text is None:
         raise HTTPException(422, "the payload has no task text (task.data.text)")
+    document_id, revision = _save_annotation(studio, text, annotation, task, project, config,
+                                             action.split("_")[1].lower(), who, changed_only=False)
+    return {"status": "ok", "document_id": document_id, "revision": revision}
+
+
+@router.post("/train", summary="Label Studio's older training call: every annotated task, saved as corrections")
+def train(request: Request, body: dict = Body(...), who: str = Depends(caller)):
+    """Label Studio without its webhook feature flag sends all annotated tasks here when training
+    is asked for; each task's latest annotation becomes a correction unless the document has it already."""
+    studio = _studio(request)
+    try:
+        config = _config(request, body.get("label_config"), required=False)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    saved, problems = 0, []
+    for task in body.get("annotations") or []:
+        annotations = [a for a in (task.get("annotations") or []) if isinstance(a, dict) and not a.get("was_cancelled")] \
+            if isinstance(task, dict) else []
+        text = _text(task, config.value if config else "text")
+        if not annotations or text is None:
+            continue
+        try:
+            saved += _save_annotation(studio, text, annotations[-1], task, {"label_config": body.get("label_config"),
+                                      "id": str(body.get("project", "?")).split(".")[0]}, config, "train", who)
+        except HTTPException as error:
+            problems.append(f"task {task.get('id')}: {error.detail}")
+    return {"status": "ok", "saved": saved, "problems": problems}
+
+
+def _studio(request: Request):
+    studio = request.app.state.studio
+    if studio is None:
+        raise HTTPException(409, "the service runs without a studio database (--model only): start it with "
+                                 "--studio DB to save annotations as corrections")
+    return studio
+
+
+def _save_annotation(studio, text, annotation, task, project, config, event, who, changed_only=True):
+    """Save one Label Studio annotation as a correction; (document id, revision number), or with
+    changed_only 0 when the document's spans are those already, else 1."""
     try:
         spans = result_spans(annotation.get("result") or [], text, studio.labels(), config.ours() if config else None)
     except ValueError as error:
         raise HTTPException(422, f"annotation {annotation.get('id')}: {error}") from None
+    from storage.documents import find_text
+
+    with studio.lock:
+        found = find_text(studio.db, text)
+    if found is not None and found["status"] == "corrected" and found["spans"] == [list(s) for s in spans]:
+        # Already so (the same annotation sent twice: Label Studio posts to its ML backends and to
+        # any project webhook): no second revision.
+        return 0 if changed_only else (found["id"], found["revision_number"])
     user = annotation.get("created_username") or annotation.get("completed_by")
-    user = str(user).strip(" ,") if user not in (None, "") else "unknown user"
+    user = str(user).strip(" ,") if isinstance(user, str) else f"user {user}" if user is not None else "unknown user"
     note = (f"Label Studio project {project.get('id', '?')}, task {task.get('id', '?')}, annotation "
-            f"{annotation.get('id', '?')} ({action.split('_')[1].lower()}; sent as {who})")
-    document_id, revision = _save(studio, text, spans, f"label-studio:{user}", note, project.get("id"),
-                                  _suggested_by(task))
-    return {"status": "ok", "document_id": document_id, "revision": revision}
+            f"{annotation.get('id', '?')} ({event}; sent as {who})")
+    saved = _save(studio, text, spans, f"label-studio:{user}", note, project.get("id"), _suggested_by(task))
+    return 1 if changed_only else saved
 
 
 def _save(studio, text, spans, annotator, note, project_id, model_version):
