@@ -23,7 +23,8 @@ import torch  # noqa: E402
 from train_speed import run as train_run  # noqa: E402
 
 from core.scores.metrics import drop_types, entity_scores  # noqa: E402
-from core.model.model import NerConfig, build_model, load_model  # noqa: E402
+from core.model.model import NerConfig, load_model  # noqa: E402
+from core.model.build import build_model  # noqa: E402
 from core.tagging.predict import Tagger  # noqa: E402
 from core.training.batches import bucketed_batches, split_long  # noqa: E402
 from core.data.training_data import load_split  # noqa: E402

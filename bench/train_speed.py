@@ -22,7 +22,8 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from core.model.model import NerConfig, build_model  # noqa: E402
+from core.model.model import NerConfig  # noqa: E402
+from core.model.build import build_model  # noqa: E402
 from core.training.settings import TrainSettings  # noqa: E402
 from core.training.batches import bucketed_batches, collate, split_long  # noqa: E402
 from core.training.train import make_optimizer  # noqa: E402

@@ -1,5 +1,5 @@
 """The user's own entity types: an admin adds one (a name and a colour) and corrections may use it
-at once; the next retraining teaches it to the model (core.model.model.extend_tags)."""
+at once; the next retraining teaches it to the model (core.model.build.extend_tags)."""
 from __future__ import annotations
 
 import re

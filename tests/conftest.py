@@ -47,7 +47,8 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
     import torch
 
     from core.labels import spans_to_tags
-    from core.model.model import CURVES_FILE, NerConfig, build_model
+    from core.model.model import CURVES_FILE, NerConfig
+    from core.model.build import build_model
     from core.data.training_data import Example
     from core.training.settings import TrainSettings
     from core.training.train import train

@@ -10,7 +10,8 @@ from conftest import ROOT, SENTENCES
 from core.__main__ import main as cli
 from core.data.corpora import Sentence, write_pair
 from core.labels import spans_to_tags
-from core.model.model import keep_first_layers, load_model
+from core.model.build import keep_first_layers
+from core.model.model import load_model
 from core.tagging.predict import Tagger
 
 
@@ -311,7 +312,8 @@ def test_init_modes_keep_exactly_what_they_say(tiny_bert):
     """pretrained keeps everything, embeddings only the embedding rows, random nothing."""
     import torch
 
-    from core.model.model import NerConfig, build_model
+    from core.model.model import NerConfig
+    from core.model.build import build_model
 
     torch.manual_seed(0)
     models = {init: build_model(tiny_bert, NerConfig(init=init)) for init in ("pretrained", "embeddings", "random")}

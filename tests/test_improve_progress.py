@@ -9,7 +9,8 @@ import pytest
 
 from conftest import SENTENCES
 from core.labels import spans_to_tags
-from core.model.model import NerConfig, build_model
+from core.model.model import NerConfig
+from core.model.build import build_model
 from core.training.options import RunOptions
 from core.training.run import run
 from core.data.training_data import Example

@@ -9,7 +9,8 @@ import torch
 from conftest import SENTENCES
 from core.model.lac import build_lac_folder, convert, load_lac, package_dir
 from core.labels import spans_to_tags
-from core.model.model import NerConfig, build_model, load_model
+from core.model.model import NerConfig, load_model
+from core.model.build import build_model
 from core.tagging.predict import Tagger
 from core.data.training_data import Example
 from core.training.settings import TrainSettings

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from core.model.model import extend_tags, load_model
+from core.model.build import extend_tags
+from core.model.model import load_model
 from core.model.weight_average import mix_in_start
 
 

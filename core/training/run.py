@@ -21,8 +21,8 @@ import torch
 from core.atomic import write_folder
 from core.labels import DEFAULT_TAGS
 from core.model.lac import LAC_FOLDER, is_lac_folder
-from core.model.model import (CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig,
-                              build_model, extend_tags, keep_first_layers, load_model, read_json)
+from core.model.model import CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig, load_model, read_json
+from core.model.build import build_model, extend_tags, keep_first_layers
 from core.model.weight_average import mix_in_start, mix_until_kept
 from core.threads import configure as configure_threads
 from core.training.batches import evaluate
