@@ -4,6 +4,7 @@ Passwords are hashed by argon2-cffi (no crypto of our own); with no accounts at 
 serves one local user (ui/access/login.py). Add accounts from the command line:
     python -m storage.accounts add NAME --role admin   # password prompted, or one line on stdin
     python -m storage.accounts list | remove NAME | unlock NAME [--client ADDRESS]
+    python -m storage.accounts token NAME [--note TEXT] [--revoke]   # the HTTP service's API tokens
 
 Failed logins are throttled per client (its address) and per name, so that a stranger's guesses slow
 the stranger and never keep an account's owner out (issue 22: 20 guesses an hour kept the admin out
@@ -38,7 +39,8 @@ from core import paths
 from storage import login_sessions
 from storage.db import connect, now, one, write_transaction
 
-ROLES = ("annotator", "admin")  # annotators tag and correct; admins also train, promote, choose folders
+ROLES = ("annotator", "reviewer", "admin")  # annotators tag and correct; reviewers also settle disagreements
+# (storage/reviews.py); admins also train, promote, choose folders, set the overlap and assign batches
 MIN_PASSWORD = 8
 MAX_NAME = 64  # characters; a longer name is refused at once and cut before a failure is written
 MAX_FAILURES = 5  # wrong passwords for one name within LOCKOUT_S before it is guarded
@@ -92,6 +94,7 @@ def remove_account(db: sqlite_utils.Database, name: str) -> bool:
         found = get_account(db, name) is not None
         db.execute("DELETE FROM accounts WHERE name = ?", [name])
         login_sessions.close_all(db, name)
+        db.execute("DELETE FROM api_tokens WHERE name = ?", [name])  # a new account of that name gets none of them
     return found
 
 
@@ -235,6 +238,10 @@ def main(argv=None) -> int:
     unlock.add_argument("name")
     unlock.add_argument("--client", metavar="ADDRESS",
                         help="also forget every failed login from this address (one that tried many names)")
+    token = commands.add_parser("token", help="issue an API token for the HTTP service (python -m core serve)")
+    token.add_argument("name")
+    token.add_argument("--note", help="what the token is for, kept beside its hash")
+    token.add_argument("--revoke", action="store_true", help="end every token of the account instead")
     args = parser.parse_args(argv)
     db = connect(args.db)
     try:
@@ -244,6 +251,14 @@ def main(argv=None) -> int:
         elif args.command == "list":
             for account in list_accounts(db):
                 print(f"{account['name']}\t{account['role']}\t{account['created_at']}")
+        elif args.command == "token":
+            from storage import api_tokens
+
+            if args.revoke:
+                print(f"{args.name}: {api_tokens.revoke(db, args.name)} token(s) revoked")
+            else:
+                print(api_tokens.issue(db, args.name, args.note))
+                print("shown once; send it as 'Authorization: Bearer TOKEN'", file=sys.stderr)
         elif args.command == "unlock":
             clear_failures(db, args.name)
             if args.client:

@@ -187,6 +187,29 @@ def m009_end_cookie_sessions(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM login_sessions")
 
 
+@MIGRATIONS()
+def m010_api_tokens(db: sqlite_utils.Database) -> None:
+    """API tokens for the HTTP service (storage/api_tokens.py): a token's SHA-256 and the account it acts for."""
+    db.execute("""
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        token_hash TEXT PRIMARY KEY,  -- SHA-256 of the token; the token itself is shown once, when issued
+        name TEXT NOT NULL,  -- the account; a removed account's tokens stop working (a join in api_tokens.holder)
+        note TEXT,
+        created_at TEXT NOT NULL,
+        last_used TEXT
+    )""")
+    db.execute("CREATE INDEX IF NOT EXISTS api_tokens_name ON api_tokens (name)")
+
+
+@MIGRATIONS()
+def m011_team(db: sqlite_utils.Database) -> None:
+    """Annotating as a team (issue 24): each annotator's own versions, overlap, reviews, flags, comments,
+    assignments and skips; a "reviewer" role and a "rejected" (bad text) document. storage/team_schema.py."""
+    from storage.team_schema import create_team_tables
+
+    create_team_tables(db)
+
+
 def connect(path) -> sqlite_utils.Database:
     """Open (or create) the studio database, in WAL mode with a busy timeout, migrated.
 

@@ -15,10 +15,11 @@ import json
 import sqlite_utils
 
 from core.labels import check_spans
+from storage import team
 from storage.db import decode, dumps, now, one, write_transaction
 from storage.entity_types import known_labels
 
-STATUSES = ("new", "imported", "corrected")
+STATUSES = ("new", "imported", "corrected")  # and "rejected": marked bad text, in no list (storage/reviews.py)
 TO_REVIEW = ("new", "imported")  # the queue: the model's predictions and imported files' suggestions
 ANNOTATED = ("imported", "corrected")  # what exports read: reviewed or not
 REVIEWED = ("corrected",)  # saved by a person or imported as reviewed gold: what trains
@@ -190,9 +191,22 @@ def save_correction(db: sqlite_utils.Database, document_id: int, spans, annotato
     with write_transaction(db):
         doc = get_document(db, document_id)
         spans = check_spans(spans, len(doc["text"]), known_labels(db))
+        _check_direct_save(db, doc, annotator)
         if base_revision != doc["revision"]:
             raise ConflictError(document_id, base_revision, doc["revision"], doc["spans"])
         return _append_correction(db, document_id, spans, annotator, model_version, note, doc["revision"])
+
+
+def _check_direct_save(db, doc: dict, annotator: str) -> None:
+    """A revision of the document itself: refused for bad text, and for a document that needs several
+    annotators (storage/team.py) until it is settled; after that, only reviewers and admins revise it."""
+    if doc["status"] == "rejected":
+        raise ValueError(f"document {doc['id']} is marked bad text: a reviewer can put it back in the queue")
+    if team.is_team_document(db, doc["id"]):
+        if doc["status"] != "corrected":
+            raise ValueError(f"document {doc['id']} needs {team.overlap_of(db, doc['id'])} annotators' own versions "
+                             "(storage/team_versions.py) until they agree or a reviewer settles them")
+        team.require(db, annotator, team.REVIEWERS, "revise a settled team document")
 
 
 def history(db: sqlite_utils.Database, document_id: int) -> list[dict]:
@@ -217,6 +231,7 @@ def restore(db: sqlite_utils.Database, document_id: int, correction_id: int, ann
         number = one(db, "SELECT COUNT(*) AS n FROM corrections WHERE document_id = ? AND id <= ?",
                      [document_id, correction_id])["n"]
         doc = get_document(db, document_id)
+        _check_direct_save(db, doc, annotator)
         current = doc["revision"]
         if base_revision != current:
             raise ConflictError(document_id, base_revision, current, doc["spans"])
