@@ -1,4 +1,4 @@
-"""Command line: python -m core {prepare,tag,eval,check,silver,teach,train,experiment} ...; see --help.
+"""Command line: python -m core {prepare,tag,eval,check,silver,teach,train,experiment,agreement} ...; see --help.
 The parser is here; each command's work is in the module named for it."""
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from core import paths
+from core.cli import agreement
 from core.cli.corpora import cmd_prepare, cmd_silver, cmd_teach
 from core.cli.evaluate import cmd_check, cmd_eval
 from core.cli.tag import cmd_tag
@@ -67,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, add_arguments, command, text in (
             ("prepare", prepare.add_arguments, cmd_prepare, "build the corpora and the bundled encoder from the installed packages"),
             ("train", run_cli.add_run_arguments, cmd_train, "train a model (the options train_job.py takes, without the database)"),
-            ("experiment", experiment.add_arguments, cmd_experiment, "run a study: crf-vs-softmax, layers, init")):
+            ("experiment", experiment.add_arguments, cmd_experiment, "run a study: crf-vs-softmax, layers, init"),
+            ("agreement", agreement.add_arguments, agreement.run,
+             "entity F1 and Cohen's kappa between two annotators' JSON-lines files of the same texts")):
         add_arguments(sub.add_parser(name, help=text, description=text)).set_defaults(run=command)
     return parser
 
