@@ -24,6 +24,7 @@ try:  # a damaged or full database: one line for the visitor, the traceback to t
         st.Page("screens/train.py", title="Train", icon=":material/model_training:"),
         st.Page("screens/model.py", title="Model", icon=":material/insights:"),
         st.Page("screens/data.py", title="Data", icon=":material/bar_chart:"),
+        st.Page("screens/team.py", title="Team", icon=":material/groups:"),
     ])
     st.sidebar.title("NER Studio")
     with st.sidebar:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from storage import accounts, documents
+from storage import accounts, documents, team_versions
 from ui.access import annotator, login
 from ui.correct import exact as correct_exact, io as correct_io, queue as correct_queue, types as correct_types
 from ui import formats, shared
@@ -15,6 +15,7 @@ from ui.draw import highlight
 from ui.correct import editor as work
 from ui.correct.apply_all import apply_to_all_tab
 from ui.draw.plain import md
+from ui.team import annotate as team_annotate
 
 st.title("Correct")
 db = shared.get_db()
@@ -23,6 +24,8 @@ version = shared.active_version(db)
 
 head = st.columns([4, 1])
 head[0].caption(f"Annotating as **{md(who)}** · new sentences are tagged by {md(version['name'])}")
+with head[1]:
+    team_annotate.guideline_button(db)  # one click away while annotating (issue 24)
 if not accounts.any_accounts(db):  # a typed name; an account's is changed by Log out in the sidebar
     head[1].button("Not you?", key="correct_change_name", on_click=annotator.forget, type="tertiary")
 
@@ -67,7 +70,7 @@ with document_area:
     doc_id = correct_queue.picker(rows)
 
     # ---- one document -----------------------------------------------------------------------
-    doc = documents.get_document(db, doc_id)
+    doc = team_versions.document_for(db, doc_id, who)  # a team document opens at this annotator's own version
     text = doc["text"]
     state = work.state_for(doc)
     work.offer_draft(db, who, doc, state)
@@ -80,6 +83,8 @@ with document_area:
                f"{md(doc.get('predicted_by') or '?')} · lowest model confidence {formats.percent(doc['confidence'])} · "
                f"{'revision ' + str(doc['revision_number']) if doc['revision_number'] else 'not corrected yet'} · "
                f"{len(text):,} characters")
+    if doc["team"]:
+        st.caption(team_annotate.team_caption(doc))
     work.draw_editor(doc_id, state)
     if state.notice:  # below the editor: the text does not move when a notice comes or goes
         kind, message = state.notice
@@ -94,8 +99,8 @@ with document_area:
     # A second tab (or colleague) saved this document after this editor loaded it: show theirs, keep ours.
     conflict = st.session_state.get(work.conflict_key(doc_id))
     if conflict is not None:
-        theirs = documents.get_document(db, doc_id)
-        latest = documents.history(db, doc_id)[-1]
+        theirs = team_versions.document_for(db, doc_id, who)  # a team document: this annotator's other tab
+        latest = (team_versions.own_history(db, doc_id, who) if doc["team"] else documents.history(db, doc_id))[-1]
         st.error(f"Not saved: {md(latest['annotator'])} saved this document as revision {latest['number']} at "
                  f"{latest['created_at']} after you opened it. Your spans are still here; compare and choose.")
         st.markdown("**Their version**")
@@ -120,7 +125,14 @@ with document_area:
               disabled=not state.changed)
 
     # ---- exact edits, apply to all, history -------------------------------------------------
-    spans_tab, add_tab, all_tab, history_tab = st.tabs(["Spans (exact edits)", "Add a span", "Apply to all", "History"])
+    spans_tab, add_tab, all_tab, history_tab, flag_tab = st.tabs(
+        ["Spans (exact edits)", "Add a span", "Apply to all", "History", "Flag or comment"])
+    with flag_tab:
+        def flagged(kind: str, message: str) -> None:
+            work.flash(kind, message)
+            st.rerun()
+
+        team_annotate.flag_panel(db, who, doc, flagged)
     with spans_tab:
         correct_exact.spans_tab(doc_id, state, after_edit)
     with add_tab:
@@ -128,7 +140,7 @@ with document_area:
     with all_tab:
         apply_to_all_tab(db, doc_id, state, who, version["name"], after_edit)
     with history_tab:
-        saved = documents.history(db, doc_id)
+        saved = team_versions.own_history(db, doc_id, who) if doc["team"] else documents.history(db, doc_id)
         if not saved:
             st.caption("No saved version yet: the spans shown are the model's.")
         else:
@@ -141,7 +153,10 @@ with document_area:
                                format_func=lambda i: f"revision {numbers[i]}")
             chosen = next(h for h in saved if h["id"] == old)
             st.html(highlight.highlight_html(text, chosen["spans"]))
-            if st.button("Restore this version", key=f"correct_restore_{doc_id}"):
+            if doc["team"]:  # the annotator's own versions: restoring saves that one again as theirs
+                st.button("Restore this version", key=f"correct_restore_{doc_id}", on_click=work.save,
+                          args=(doc_id, chosen["spans"], f"restored your version {numbers[old]}", False))
+            elif st.button("Restore this version", key=f"correct_restore_{doc_id}"):
                 try:  # the same check as Save: another tab's newer save is shown, never replaced
                     documents.restore(db, doc_id, old, who, base_revision=state.base_revision)
                 except documents.ConflictError as conflict:

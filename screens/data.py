@@ -14,6 +14,7 @@ from core.data.training_data import read_labelled
 from ui.draw import charts
 from ui.draw.fonts import DEBIAN_PACKAGE, find_cjk_font
 from ui.shared import data_dir, get_db
+from ui.team.progress import agreement_section
 from ui.draw.wordclouds import drawable, entity_cloud
 
 TOP_ENTITIES = 300  # kept per type: the cloud draws 150, the table shows 30
@@ -124,7 +125,12 @@ def draw_entities(stats: dict) -> None:
 
 
 st.title("Data")
-source = st.radio("Show", ["corpus", "corrections"], horizontal=True, key="data_source")
+source = st.radio("Show", ["corpus", "corrections", "agreement"], horizontal=True, key="data_source",
+                  help="agreement: between annotators who annotated the same documents (an overlap of 2 or more)")
+if source == "agreement":
+    st.subheader("Agreement between annotators")
+    agreement_section(get_db())
+    st.stop()
 stats = choose_corpus() if source == "corpus" else choose_corrections()
 if stats is not None:
     draw_summary(stats)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from storage import documents, drafts
+from storage import documents, drafts, team, team_queue, team_versions
 from storage.entity_types import known_labels
 from ui.access import annotator, login
 from ui import errors, shared
@@ -127,14 +127,19 @@ def save(doc_id: int, spans=None, default_note=None, move_on: bool = True, base=
     spans = state.spans if spans is None else spans
     note = (st.session_state.get(note_key(doc_id)) or "").strip() or default_note
     try:
-        doc = documents.get_document(db, doc_id)
-        revision = documents.save_correction(db, doc_id, [list(s) for s in spans], who,
-                                             model_version=doc.get("predicted_by"),
-                                             base_revision=state.base_revision if base is None else base, note=note)
+        doc = team_versions.document_for(db, doc_id, who)
+        if doc["team"]:  # one of several annotators' versions: kept apart until they agree or are reviewed
+            revision = team_versions.save_version(db, doc_id, [list(s) for s in spans], who,
+                                                  base_version=state.base_revision if base is None else base,
+                                                  model_version=doc.get("predicted_by"), note=note)
+        else:
+            revision = documents.save_correction(db, doc_id, [list(s) for s in spans], who,
+                                                 model_version=doc.get("predicted_by"),
+                                                 base_revision=state.base_revision if base is None else base, note=note)
     except documents.ConflictError as conflict:
         st.session_state[conflict_key(doc_id)] = conflict.current_revision
         return
-    except ValueError as error:
+    except (ValueError, team.Forbidden) as error:
         flash("error", f"Not saved: {md(error)}")
         return
     except sqlite3.DatabaseError as error:  # a full disk, a damaged file: one line here, the trace in the log
@@ -144,19 +149,27 @@ def save(doc_id: int, spans=None, default_note=None, move_on: bool = True, base=
     remember(db, who, doc_id, state)
     st.session_state.pop(conflict_key(doc_id), None)
     st.session_state.pop(note_key(doc_id), None)  # the note belonged to this save
-    number = documents.get_document(db, doc_id)["revision_number"]
-    saved = f"Saved document #{doc_id} as revision {number}."
+    saved = _saved_message(db, doc_id, who, doc["team"])
     if move_on and go_next(doc_id):
         flash("success", f"{saved} Here is the next one.")
     else:
         flash("success", saved + (" That was the last document in this list." if move_on else ""))
 
 
+def _saved_message(db, doc_id: int, who: str, is_team: bool) -> str:
+    if not is_team:
+        return f"Saved document #{doc_id} as revision {documents.get_document(db, doc_id)['revision_number']}."
+    state = team_versions.state_of(db, doc_id)
+    settled = {"agreed": " The versions agree: it trains.",
+               "disputed": " The versions differ: it waits for a reviewer."}.get(state, " It waits for the others.")
+    return f"Saved your version of document #{doc_id}.{settled}"
+
+
 def discard(doc_id: int) -> None:
     db, who = shared.get_db(), st.session_state.get("annotator")
     if not login.still_logged_in(db, "Not discarded"):
         return
-    fresh = documents.get_document(db, doc_id)
+    fresh = team_versions.document_for(db, doc_id, who or "")
     try:
         drafts.delete_draft(db, doc_id, who)
     except sqlite3.DatabaseError as error:
@@ -169,6 +182,12 @@ def discard(doc_id: int) -> None:
 def skip(doc_id: int) -> None:
     state = st.session_state[work_key(doc_id)]
     kept = " Your unsaved edits are kept as a draft." if state.changed else ""
+    db, who = shared.get_db(), annotator.current()
+    if who and login.still_logged_in(db, "Not skipped"):
+        try:  # it moves to the end of this annotator's queue, and counts as skipped
+            team_queue.record_skip(db, doc_id, who)
+        except sqlite3.DatabaseError as error:
+            flash("warning", errors.report(error, "Skip not recorded"))
     if go_next(doc_id):
         flash("info", f"Skipped document #{doc_id}.{kept}")
     else:

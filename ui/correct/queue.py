@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from storage import documents, suggestions
+from storage import assignments, documents, suggestions, team_queue
 from ui import formats, shared
 from ui.correct.editor import QUEUE_IDS, flash, work_key
+from ui.access import annotator
 from ui.draw.plain import md
 
 ORDERS = {"confidence": "least confident first",
@@ -28,6 +29,12 @@ def progress(db) -> None:
     if counts["imported"]:
         text += f" ({counts['imported']} imported from files: their annotations are suggestions until reviewed)"
     st.progress(done / total if total else 0.0, text=text)
+    who = annotator.current()
+    mine = next((row for row in assignments.progress(db) if row["annotator"] == who), None)
+    if mine is not None:
+        speed = "" if mine["per_hour"] is None else f" · {mine['per_hour']:.1f} documents an hour"
+        st.caption(f"You: {mine['done']} done · {mine['waiting']} waiting for you · {mine['skipped']} skipped · "
+                   f"{mine['flagged']} flagged{speed}. Everyone's counts are on the Team screen.")
 
 
 def offer_refresh(db) -> None:
@@ -62,6 +69,7 @@ def offer_refresh(db) -> None:
 
 def label(row: dict) -> str:
     spot = "spot check (the model is sure of it) · " if row.get("spot_check") else ""
+    spot += "skipped · " if row.get("skipped") else ""
     return (f"#{row['id']} · {spot}{row['status']} · model confidence {formats.percent(row['confidence'])} · "
             f"{formats.preview(row['text'])}")
 
@@ -75,13 +83,18 @@ def choose(db) -> list[dict]:
                                   key="correct_status")
     search = search_col.text_input("Search the queue", key="correct_search", placeholder="characters in the text",
                                    help="Lists only the documents whose text contains these characters.")
-    rows = documents.queue(db, order=order, status=None if status == "all" else status, limit=1000,
-                           search=search.strip())
+    if status == "to review":  # what waits for this annotator: theirs or nobody's, not done by them yet
+        rows = team_queue.queue_for(db, annotator.current() or "", order=order, limit=1000, search=search.strip())
+    else:
+        rows = documents.queue(db, order=order, status=None if status == "all" else status, limit=1000,
+                               search=search.strip())
     _reopen_from_address()
     current = st.session_state.get("correct_doc")
     if current is not None and current not in [row["id"] for row in rows] and not search.strip():
         try:  # just saved at the end of the list: keep it open until the annotator moves on
-            rows.insert(0, documents.get_document(db, current))
+            kept = documents.get_document(db, current)
+            if kept["status"] != "rejected":  # marked bad text: it leaves the queue at once
+                rows.insert(0, kept)
         except KeyError:
             pass
     st.session_state[QUEUE_IDS] = [row["id"] for row in rows]
