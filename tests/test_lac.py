@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from conftest import SENTENCES
-from core.model.lac import build_lac_folder, convert, load_lac, package_dir
+from core.model.lac_convert import build_lac_folder, convert, package_dir
+from core.model.lac import load_lac
 from core.labels import spans_to_tags
 from core.model.model import NerConfig, load_model
 from core.model.build import build_model

@@ -102,7 +102,7 @@ def prepare(data_dir="data", force=False, build_encoder=True) -> dict:
         from core.model.encoders import build_bundled_encoder
 
         summary["encoder"] = str(build_bundled_encoder(Path(data_dir) / "encoders" / "e5-small"))
-        from core.model.lac import build_lac_folder
+        from core.model.lac_convert import build_lac_folder
 
         summary["lac"] = str(build_lac_folder(Path(data_dir) / "encoders" / "lac"))
         from core.model.m3e import build_m3e_folder
