@@ -34,7 +34,7 @@ from pathlib import Path
 
 from _common import DEFAULT_MODEL, ROOT  # noqa: I001
 
-from core.data.corpora import read_jsonl_spans  # noqa: E402
+from core.data.conll_jsonl import read_jsonl_spans  # noqa: E402
 from core.data.corpus_files import split_paths  # noqa: E402
 from core.data.corpora import read_pair  # noqa: E402
 from core.training.improve import improve_params  # noqa: E402

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _common import DEFAULT_MODEL, ROOT, setup, verdict  # noqa: I001
 
-from core.data.corpora import read_jsonl_spans  # noqa: E402
+from core.data.conll_jsonl import read_jsonl_spans  # noqa: E402
 from core.labels import ENTITY_TYPES, spans_to_tags  # noqa: E402
 from core.scores.metrics import drop_types, entity_scores  # noqa: E402
 from core.training.teachers import LAC_TYPES, lac_spans, lac_tags  # noqa: E402,F401 (LAC's mapping lives in core.training.teachers)

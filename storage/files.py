@@ -15,7 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core.data.corpora import Sentence, pair_lines, text_lines, write_conll, write_jsonl_spans, write_pair
+from core.data.corpora import Sentence, pair_lines, text_lines, write_pair
+from core.data.conll_jsonl import write_conll, write_jsonl_spans
 from core.labels import bio_problems, check_spans, make_tags, spans_to_tags, tags_to_spans
 from storage.batches import in_short_transactions
 from storage.entity_types import known_labels

@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from conftest import ROOT, SENTENCES
-from core.data.corpora import Sentence, write_jsonl_spans
+from core.data.corpora import Sentence
+from core.data.conll_jsonl import write_jsonl_spans
 from core.labels import spans_to_tags
 from test_app_data import write_corpus
 

@@ -7,8 +7,8 @@ import pytest
 from core.data import prepare as prepare_module
 from core.data.bundled import (bmes_to_bio, load_peoples_daily, msra_official, parse_pd_line, pd_people, pd_tokens,
                           read_msra, split_msra)
-from core.data.corpora import (Sentence, check_pair, corpus_stats, read_conll, read_jsonl_spans, read_pair, write_conll,
-                          write_jsonl_spans, write_pair)
+from core.data.corpora import Sentence, check_pair, corpus_stats, read_pair, write_pair
+from core.data.conll_jsonl import read_conll, read_jsonl_spans, write_conll, write_jsonl_spans
 
 KNOWN = {"O", "B_PER", "I_PER", "B_LOC", "I_LOC", "B_ORG", "I_ORG", "B_T", "I_T"}
 

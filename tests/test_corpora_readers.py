@@ -9,7 +9,8 @@ import json
 import pytest
 
 from core.tagging import stream
-from core.data.corpora import Sentence, read_conll, read_jsonl_spans, read_pair, write_conll
+from core.data.corpora import Sentence, read_pair
+from core.data.conll_jsonl import read_conll, read_jsonl_spans, write_conll
 from core.data.training_data import load_corrections
 
 BOM = codecs.BOM_UTF8

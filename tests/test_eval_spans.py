@@ -6,7 +6,8 @@ import pytest
 
 from conftest import SENTENCES
 from core.__main__ import main as cli
-from core.data.corpora import Sentence, write_jsonl_spans, write_pair
+from core.data.corpora import Sentence, write_pair
+from core.data.conll_jsonl import write_jsonl_spans
 from core.labels import spans_to_tags
 from core.scores.metrics import drop_types, entity_scores, token_accuracy
 from core.model.model import load_model

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from conftest import ROOT
-from core.data.corpora import read_jsonl_spans
+from core.data.conll_jsonl import read_jsonl_spans
 from core.labels import ENTITY_TYPES
 
 FOLDER = ROOT / "eval" / "modern"

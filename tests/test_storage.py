@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from core.data.corpora import Sentence, read_conll, read_jsonl_spans, read_pair
+from core.data.corpora import Sentence, read_pair
+from core.data.conll_jsonl import read_conll, read_jsonl_spans
 from core.labels import spans_to_tags
 from storage.db import MIGRATIONS, connect
 from storage.apply_all import apply_to_all, occurrences

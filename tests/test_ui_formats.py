@@ -1,7 +1,8 @@
 """ui.formats: downloads read back with core.data.corpora's readers; span edits; summaries."""
 import pytest
 
-from core.data.corpora import read_conll, read_jsonl_spans, read_pair
+from core.data.conll_jsonl import read_conll, read_jsonl_spans
+from core.data.corpora import read_pair
 from core.labels import spans_to_tags
 from ui import formats
 

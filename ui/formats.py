@@ -9,7 +9,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from core.data.corpora import Sentence, write_conll, write_jsonl_spans, write_pair
+from core.data.corpora import Sentence, write_pair
+from core.data.conll_jsonl import write_conll, write_jsonl_spans
 from core.scores.evaluation import micro_f1s, same_set, scored_size, type_f1
 
 TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI

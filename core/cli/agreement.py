@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.data.corpora import read_jsonl_spans
+from core.data.conll_jsonl import read_jsonl_spans
 from core.labels import tags_to_spans
 from core.scores.agreement import compare_files
 

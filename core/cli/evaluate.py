@@ -35,7 +35,8 @@ def cmd_check(args) -> int:
 
 def _eval_sentences(args):
     """The gold sentences: a chars/TAG pair, or a JSON-lines spans file (--spans FILE, or one .jsonl)."""
-    from core.data.corpora import read_jsonl_spans, read_pair
+    from core.data.conll_jsonl import read_jsonl_spans
+    from core.data.corpora import read_pair
 
     spans = args.spans
     if spans is None and args.chars is not None and args.tags is None and args.chars.endswith(".jsonl"):

@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.corpora import Sentence, read_jsonl_spans, read_pair
+from core.data.corpora import Sentence, read_pair
+from core.data.conll_jsonl import read_jsonl_spans
 from core.data.corpus_files import (BUNDLED, BUNDLED_UNANNOTATED, DATA_DIR, corpus_folder, has_split,  # noqa: F401 (re-exported)
                                 split_files, split_paths)
 

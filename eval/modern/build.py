@@ -20,7 +20,8 @@ ROOT = HERE.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.data.corpora import Sentence, write_jsonl_spans  # noqa: E402
+from core.data.corpora import Sentence  # noqa: E402
+from core.data.conll_jsonl import write_jsonl_spans  # noqa: E402
 from core.labels import ENTITY_TYPES, spans_to_tags  # noqa: E402
 
 SOURCE = HERE / "sentences.txt"
