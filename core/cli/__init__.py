@@ -1,4 +1,5 @@
-"""Command line: python -m core {prepare,tag,eval,check,silver,teach,train,experiment,agreement} ...; see --help.
+"""Command line: python -m core {prepare,tag,eval,check,silver,teach,train,experiment,agreement,convert,serve} ...;
+see --help.
 The parser is here; each command's work is in the module named for it."""
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 
 from core import paths
-from core.cli import agreement
+from core.cli import agreement, convert, serve
 from core.cli.corpora import cmd_prepare, cmd_silver, cmd_teach
 from core.cli.evaluate import cmd_check, cmd_eval
 from core.cli.tag import cmd_tag
@@ -70,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
             ("train", run_cli.add_run_arguments, cmd_train, "train a model (the options train_job.py takes, without the database)"),
             ("experiment", experiment.add_arguments, cmd_experiment, "run a study: crf-vs-softmax, layers, init"),
             ("agreement", agreement.add_arguments, agreement.run,
-             "entity F1 and Cohen's kappa between two annotators' JSON-lines files of the same texts")):
+             "entity F1 and Cohen's kappa between two annotators' JSON-lines files of the same texts"),
+            ("convert", convert.add_arguments, convert.run,
+             "annotation files between Label Studio JSON, doccano JSONL, CoNLL (B-/I-) and JSON lines of spans"),
+            ("serve", serve.add_arguments, serve.run,
+             "serve a model over HTTP (our API, OpenAPI docs, a Label Studio ML backend): python -m service")):
         add_arguments(sub.add_parser(name, help=text, description=text)).set_defaults(run=command)
     return parser
 
@@ -83,6 +88,9 @@ def _model_options(parser) -> None:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # every option after it is python -m service's (core/cli/serve.py)
+        return serve.hand_over(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -107,6 +107,8 @@ def doccano_record(obj, labels) -> Record:
     text = check_text(obj.get("text"))
     if "label" in obj:
         raw = obj["label"]
+    elif "spans" in obj:  # our own JSON lines ({"text", "spans"}) read alike
+        raw = obj["spans"]
     elif "entities" in obj and isinstance(obj["entities"], list):
         raw = [[e.get("start_offset"), e.get("end_offset"), e.get("label")] if isinstance(e, dict) else e
                for e in obj["entities"]]
@@ -115,7 +117,7 @@ def doccano_record(obj, labels) -> Record:
     if raw is not None and not isinstance(raw, list):
         raise ValueError(f'"label" {raw!r} is not a list of [start, end, label]')
     spans = None if raw is None else checked_spans(raw, text, labels)
-    extra = {k: v for k, v in obj.items() if k not in ("text", "label", "entities", *PROVENANCE)}
+    extra = {k: v for k, v in obj.items() if k not in ("text", "label", "spans", "entities", *PROVENANCE)}
     return Record(text, spans, annotated=raw is not None, annotator=_string(obj.get("annotator")),
                   annotated_at=_string(obj.get("annotated_at")), suggested_by=_string(obj.get("suggested_by")),
                   extra=extra)
