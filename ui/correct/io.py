@@ -148,7 +148,10 @@ def _show_import(result: dict) -> None:
 
 
 def import_files(db) -> None:
-    kind = st.radio("Format", ["chars/TAG pair", "JSON lines"], horizontal=True, key="correct_import_kind")
+    from ui.correct import interchange
+
+    kind = st.radio("Format", ["chars/TAG pair", "JSON lines", *interchange.KINDS], horizontal=True,
+                    key="correct_import_kind")
     reviewed = st.checkbox("These annotations are reviewed gold", key="correct_import_reviewed",
                            help="Unticked, a file's annotations are suggestions: they wait in the queue for "
                                 "review, and only reviewed documents train. Ticked, they count as corrected, "
@@ -168,6 +171,8 @@ def import_files(db) -> None:
                 importer=annotator.current()), {"chars": chars_upload, "tags": tags_upload})
             if result is not None:
                 _show_import(result)
+    elif kind in interchange.KINDS:
+        interchange.import_other(db, kind, reviewed, _imported, _refused, _suggest, _show_import)
     else:
         upload = st.file_uploader('JSON lines: {"text": ..., "spans": [[start, end, label], ...]}',
                                   type=["jsonl", "json", "txt"], key="correct_import_jsonl")
@@ -201,7 +206,12 @@ def export_corrected(db) -> None:
 
     columns[0].download_button("Characters (.txt)", pair(0), "corrected.txt", "text/plain", key="correct_dl_chars")
     columns[1].download_button("Tags (_TAG.txt)", pair(1), "corrected_TAG.txt", "text/plain", key="correct_dl_tags")
-    columns[2].download_button("CoNLL", lambda: shared.exported(files.export_conll, db, "corrected.conll")[0],
+    from storage import interchange as formats  # CoNLL with B-/I-, as CoNLL tools expect (the pair keeps B_)
+
+    columns[2].download_button("CoNLL", lambda: formats.export_string(db, "conll", provenance=False),
                                "corrected.conll", "text/plain", key="correct_dl_conll")
     columns[3].download_button("JSON lines", lambda: shared.exported(files.export_jsonl, db, "corrected.jsonl")[0],
                                "corrected.jsonl", "application/jsonl", key="correct_dl_jsonl")
+    from ui.correct import interchange
+
+    interchange.export_other(db)
