@@ -1,9 +1,10 @@
 """ui.formats: downloads read back with core.data.corpora's readers; span edits; summaries."""
 import pytest
 
-from core.data.conll_jsonl import read_conll, read_jsonl_spans
+from core.data.conll_jsonl import read_jsonl_spans
 from core.data.corpora import read_pair
-from core.labels import spans_to_tags
+from core.data.interchange import read_conll_bio
+from core.labels import ENTITY_TYPES, spans_to_tags
 from ui import formats
 
 
@@ -30,7 +31,12 @@ def test_downloads_read_back_the_same_sentences(tmp_path):
     (tmp_path / "a.jsonl").write_text(formats.whole_text_jsonl(text, tags), encoding="utf-8")
     expected = [(s.chars, s.tags) for s in sentences]
     assert [(s.chars, s.tags) for s in read_pair(tmp_path / "a.txt", tmp_path / "a_TAG.txt")] == expected
-    assert [(s.chars, s.tags) for s in read_conll(tmp_path / "a.conll")] == expected
+    # CoNLL as CoNLL tools read it: B-/I-, which core.data.interchange's reader turns back into ours
+    conll = formats.conll_string(sentences)
+    assert conll.split("\n")[:4] == ["张\tB-PER", "三\tI-PER", "<U+0020>\tO", "在\tO"] and "B_" not in conll
+    read = [(record.text, spans_to_tags(record.spans, len(record.text)))
+            for _, record, _ in read_conll_bio(tmp_path / "a.conll", ENTITY_TYPES)]
+    assert read == [(s.text, s.tags) for s in sentences]
     # JSON lines keep the whole text, so offsets are those of the text as pasted
     [whole] = read_jsonl_spans(tmp_path / "a.jsonl")
     assert whole.text == text and whole.tags == tags

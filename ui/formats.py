@@ -1,8 +1,9 @@
 """Strings the pages show or offer for download: the seed's chars/TAG pair, CoNLL, JSON lines,
 score summaries, entity tables, span checks. Pure: no Streamlit, no SQL.
 
-The file formats are written by core.data.corpora's own writers (through a temporary folder), so a
-download always reads back with core.data.corpora's readers and `python -m core check`.
+The chars/TAG pair and JSON lines are written by core.data.corpora's own writers (through a temporary
+folder), so a download always reads back with its readers and `python -m core check`; CoNLL by
+core.data.interchange's, with B-/I- tags as CoNLL tools expect (the pair keeps the seed's B_).
 """
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 from core.data.corpora import Sentence, write_pair
-from core.data.conll_jsonl import write_conll, write_jsonl_spans
+from core.data.conll_jsonl import write_jsonl_spans
+from core.data.interchange import Record, conll_lines
+from core.labels import tags_to_spans
 from core.scores.evaluation import micro_f1s, same_set, scored_size, type_f1
 
 TAG_LIMIT = 100_000  # characters the Tag page tags in one go (about 30 s on CPU); more: the CLI
@@ -49,7 +52,10 @@ def pair_strings(sentences) -> tuple[str, str]:
 
 
 def conll_string(sentences) -> str:
-    return _written(write_conll, list(sentences), "out.conll")[0]
+    """A character and its tag a line (B-PER/I-PER), a blank line after each sentence: the writer the
+    Correct screen's and `python -m core convert`'s CoNLL use, without their provenance lines."""
+    return "".join(line + "\n" for sentence in sentences
+                   for line in conll_lines(Record(sentence.text, tags_to_spans(sentence.tags)), provenance=False))
 
 
 def jsonl_string(sentences) -> str:
