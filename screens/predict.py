@@ -1,5 +1,6 @@
-"""Tag: paste text, see its entities highlighted with the model's confidence, copy or download
-the tags, send the text to the correction queue.
+"""Tag: paste text (or upload a plain text or CSV file: ui/tag/upload.py), see its entities
+highlighted with the model's confidence, copy or download the tags, send the text to the correction
+queue.
 
 The text box never waits for the model: app.py starts loading it in the background, and only the
 result area shows a spinner if it is still loading. The text tagged last and its result are kept
@@ -14,11 +15,16 @@ from storage import documents
 from ui import formats, shared
 from ui.draw import highlight
 from ui.draw.plain import md
+from ui.tag import upload
 
 st.title("Tag")
 db = shared.get_db()
 version = shared.active_version(db)
 st.caption(f"Model {md(version['name'])} · up to {formats.TAG_LIMIT:,} characters at a time")
+if st.radio("Tag", ["Text", upload.CHOICE], horizontal=True, key="predict_input",
+            label_visibility="collapsed") == upload.CHOICE:
+    upload.draw(db)
+    st.stop()
 kept = st.session_state.get("predict_result")
 if kept is not None and "predict_text" not in st.session_state:  # back on this page: the text with its result
     st.session_state["predict_text"] = kept["tagged"].text

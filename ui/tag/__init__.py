@@ -1,0 +1,1 @@
+"""The Tag page's parts beyond the text box (screens/predict.py)."""
