@@ -8,6 +8,7 @@ file's own annotator in the note. A prediction in a Label Studio file stays a su
 way (no person made it). Records without spans (plain text, CSV, a task with neither) are new
 documents listed in "untagged_ids" for the active model to suggest (storage/suggestions.suggest).
 Exports carry who annotated each document, when, and which model's suggestions it started from.
+From the command line: `python -m storage.interchange import|export ...` (storage/interchange_cli.py).
 """
 from __future__ import annotations
 
@@ -109,3 +110,11 @@ def export_string(db: sqlite_utils.Database, kind: str, provenance: bool = True,
     if kind == "conll":
         return "".join(line + "\n" for r in records for line in interchange.conll_lines(r, provenance))
     raise ValueError(f"unknown export format {kind!r}; one of {', '.join(EXPORTS)}")
+
+
+if __name__ == "__main__":  # python -m storage.interchange import FILE --as NAME ... (storage/interchange_cli.py)
+    import sys
+
+    from storage.interchange_cli import main
+
+    sys.exit(main())
