@@ -141,3 +141,9 @@ def test_sending_queues_each_text_once_with_the_models_spans(tag_studio, tiny_mo
     assert doc["source"] == "tag page:news.txt" and doc["predicted_by"] == "default"
     assert doc["spans"] == [list(s) for s in expected[1].spans]
     assert documents.find_text(db, TEXTS[0])["source"] == "earlier"
+
+
+def test_a_file_of_bad_lines_only_names_them_and_tags_nothing(tag_studio):
+    at = uploaded("bad.csv", "id,text\n1\n2\n".encode())
+    assert "Left out 2 line(s)" in at.warning[0].value and "nothing was left to tag" in at.warning[0].value
+    assert not at.info and len(at.dataframe) == 0

@@ -77,9 +77,10 @@ def _tag(db, name: str, data: bytes) -> None:
                  f"many at a time. Split it, or tag it on the command line: `{formats.CLI_HINT}` "
                  "(a document a line).")
         return
-    if not texts:
-        _refusals(refused, "none could be tagged")
-        st.info(f"Nothing to tag: {md(name)} holds no text.")
+    if not texts:  # every line bad, or none with text
+        _refusals(refused, "nothing was left to tag")
+        if not refused:
+            st.info(f"Nothing to tag: {md(name)} holds no text.")
         return
     with st.spinner("Loading the model (once after the app starts)…"):
         version, tagger = shared.active_tagger(db)
