@@ -1,4 +1,6 @@
-"""Shared fixtures: a tiny randomly initialised BERT that tokenises exactly like bert-base-chinese."""
+"""Shared fixtures and helpers: a tiny randomly initialised BERT that tokenises exactly like
+bert-base-chinese, a tiny model trained on SENTENCES, a corpus of them, a damaged model folder; the
+app's fixtures (helpers/fixtures.py) are registered here for every module."""
 from __future__ import annotations
 
 import importlib.util
@@ -7,6 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from core.data.corpora import Sentence, write_pair
+from core.labels import spans_to_tags
+from core.model.integrity import SEAL_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,3 +71,48 @@ def train_tiny_model(encoder_dir: Path, out: Path, epochs: int = 12) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_bert, tmp_path_factory) -> Path:
     return train_tiny_model(tiny_bert, tmp_path_factory.mktemp("models") / "tiny")
+
+
+def write_corpus(folder, splits=("train", "dev", "test"), repeat=3):
+    """A chars/TAG corpus made of SENTENCES (repeated) in every split."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sentences = [Sentence(list(text), spans_to_tags(spans, len(text))) for text, spans in SENTENCES] * repeat
+    for split in splits:
+        write_pair(sentences, folder / f"{split}.txt", folder / f"{split}_TAG.txt")
+    return folder
+
+
+def flip(path, offset, count):
+    data = bytearray(path.read_bytes())
+    for i in range(offset, min(offset + count, len(data))):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def damage(folder, how):
+    """Break a model folder as `how` says (tests/test_model_integrity.py's cases)."""
+    weights = folder / "model.safetensors"
+    if how == "weights truncated":
+        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    elif how == "weights empty":
+        weights.write_bytes(b"")
+    elif how == "4 KB of weights flipped":
+        flip(weights, weights.stat().st_size // 2, 4096)
+    elif how == "one header byte flipped":
+        flip(weights, 20, 1)
+    elif how.endswith(" missing"):
+        (folder / how.removesuffix(" missing")).unlink()
+    elif how.endswith(" is bad JSON"):
+        (folder / how.removesuffix(" is bad JSON")).write_text('{"cut": ', encoding="utf-8")
+    elif how == "seal lists nothing":
+        (folder / SEAL_FILE).write_text(json.dumps({"complete": True, "sha256": {}}), encoding="utf-8")
+    elif how == "seal names a file outside":
+        (folder / SEAL_FILE).write_text(json.dumps({"complete": True, "sha256": {"../x": "0"}}), encoding="utf-8")
+    else:
+        raise AssertionError(how)
+
+
+# The fixtures several modules share, for every module (helpers/fixtures.py); imported last, as they
+# import this module's names.
+from helpers.fixtures import app_db, db, db_path, studio, tagging_studio, team  # noqa: E402,F401
+from helpers.browser import browser, page, server, studio_db  # noqa: E402,F401 (module-scoped: a server per module)

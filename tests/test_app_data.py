@@ -4,18 +4,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, SENTENCES
-from core.data.corpora import Sentence, write_pair
+from conftest import ROOT, SENTENCES, write_corpus
 from core.labels import spans_to_tags
-
-
-def write_corpus(folder, splits=("train", "dev", "test"), repeat=3):
-    """A chars/TAG corpus made of SENTENCES (repeated) in every split."""
-    folder.mkdir(parents=True, exist_ok=True)
-    sentences = [Sentence(list(text), spans_to_tags(spans, len(text))) for text, spans in SENTENCES] * repeat
-    for split in splits:
-        write_pair(sentences, folder / f"{split}.txt", folder / f"{split}_TAG.txt")
-    return folder
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 from storage import documents, jobs
 from storage.db import connect
-from test_app_correct import db, open_correct, run  # noqa: F401  (db is a fixture)
-from test_app_train import PAGE, studio  # noqa: F401  (studio is a fixture)
+from helpers.app import TRAIN_PAGE, open_correct, run
 from ui.draw.plain import md
 
 ELSEWHERE = "![x](http://example.invalid/a.png)"
@@ -29,7 +28,7 @@ def test_the_server_shows_visitors_no_error_details():
 
 
 @pytest.mark.parametrize("kind", ["chars/TAG pair", "JSON lines"])
-def test_a_gbk_upload_is_one_error_saying_to_save_it_as_utf8(db, kind, caplog):  # noqa: F811
+def test_a_gbk_upload_is_one_error_saying_to_save_it_as_utf8(app_db, kind, caplog):  # noqa: F811
     at = open_correct()
     at.radio(key="correct_import_kind").set_value(kind)
     run(at)
@@ -47,11 +46,11 @@ def test_a_gbk_upload_is_one_error_saying_to_save_it_as_utf8(db, kind, caplog): 
     assert md(name) in error and "not UTF-8" in error and "save it as UTF-8" in error, error
     assert "/tmp" not in error and "ner-studio-" not in error  # no server path
     assert not at.success and not at.warning  # one line, not "imported 0" beside refusals
-    assert documents.queue(connect(documents_path(db))) == []
+    assert documents.queue(connect(documents_path(app_db))) == []
 
 
-def documents_path(db) -> str:  # noqa: F811
-    return db.execute("PRAGMA database_list").fetchone()[2]
+def documents_path(app_db) -> str:  # noqa: F811
+    return app_db.execute("PRAGMA database_list").fetchone()[2]
 
 
 def test_a_damaged_database_is_one_line_and_its_traceback_goes_to_the_log(tmp_path, monkeypatch, tiny_model, caplog):
@@ -69,8 +68,8 @@ def test_a_damaged_database_is_one_line_and_its_traceback_goes_to_the_log(tmp_pa
     assert any(record.exc_info for record in caplog.records), "the traceback is not in the server log"
 
 
-def test_a_full_disk_on_save_says_so_keeps_the_edits_and_logs_the_trace(db, caplog):  # noqa: F811
-    doc_id = documents.add_document(db, "张三在上海工作", "test")
+def test_a_full_disk_on_save_says_so_keeps_the_edits_and_logs_the_trace(app_db, caplog):  # noqa: F811
+    doc_id = documents.add_document(app_db, "张三在上海工作", "test")
     at = open_correct()
     connection = at.session_state["_studio_db"][1]  # this tab's own connection (ui/shared.py)
     pages = connection.execute("PRAGMA page_count").fetchone()[0]
@@ -79,17 +78,17 @@ def test_a_full_disk_on_save_says_so_keeps_the_edits_and_logs_the_trace(db, capl
     with caplog.at_level(logging.ERROR):
         at.button(key=f"correct_save_{doc_id}").click()
         run(at)
-    assert documents.history(db, doc_id) == []
+    assert documents.history(app_db, doc_id) == []
     [error] = [e.value for e in at.error]
     assert "disk is full" in error and "Not saved" in error, error
     assert any(record.exc_info for record in caplog.records), "the traceback is not in the server log"
 
 
 def test_a_failed_jobs_error_is_shown_as_literal_text(studio):  # noqa: F811
-    db = connect(studio["db"])
-    job_id = jobs.create_job(db, {"name": "broken"})
-    jobs.record_event(db, job_id, {"event": "failed", "error": f"boom {ELSEWHERE}"})
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    app_db = connect(studio["db"])
+    job_id = jobs.create_job(app_db, {"name": "broken"})
+    jobs.record_event(app_db, job_id, {"event": "failed", "error": f"boom {ELSEWHERE}"})
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
     assert not [text for text in shown(at) if "](http" in text], shown(at)  # nothing renders it as Markdown
     assert any(ELSEWHERE in c.value for c in at.code), [c.value for c in at.code]

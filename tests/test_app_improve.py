@@ -3,9 +3,8 @@ the held-out share, the lineage, the candidate scored against its parent before 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import SENTENCES
-from test_app_data import write_corpus
-from test_app_train import PAGE, studio, wait_for_end  # noqa: F401  (studio is a fixture)
+from conftest import SENTENCES, write_corpus
+from helpers.app import TRAIN_PAGE, wait_for_end
 
 TEXTS = [(f"{prefix}{text}", [[s + len(prefix), e + len(prefix), label] for s, e, label in spans])
          for prefix in ("", "据说", "听说", "今天", "昨天") for text, spans in SENTENCES]
@@ -31,7 +30,7 @@ def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_line
     from storage.versions import list_versions
 
     corrected_studio(studio)
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
     assert "24 reviewed documents to learn from; 6 held out" in " ".join(
         c.value for c in at.caption)
@@ -71,7 +70,7 @@ def test_improving_trains_on_the_corrections_holds_some_out_and_records_the_line
     db = connect(studio["db"])
     [default] = [v for v in list_versions(db) if v["name"] == "default"]
     set_active(db, version["id"])
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     at.number_input(key="train_improve_budget").set_value(0.5)
     at.text_input(key="train_improve_name").set_value("improved-again")
     at.button(key="train_improve").click().run()
@@ -99,11 +98,11 @@ def test_too_few_held_out_documents_are_said_and_the_fixed_set_judges(studio):  
     db = connect(studio["db"])
     for text, spans in SENTENCES[:4]:  # ids 1-4: none is a 5th
         save_correction(db, add_document(db, text, "test"), spans, "ada", base_revision=None)
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert any("too few to score" in i.value for i in at.info)
 
 
 def test_with_no_reviewed_corrections_the_improve_button_waits(studio):  # noqa: F811
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert at.button(key="train_improve").disabled
     assert any("No reviewed corrections yet" in i.value for i in at.info)

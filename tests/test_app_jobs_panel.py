@@ -4,17 +4,9 @@ before. Job rows are real rows in a temporary database; the started job is a rea
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from helpers.app import TRAIN_PAGE, browser_poll, fill_form, wait_for_end
 from storage import jobs
 from storage.db import connect
-from test_app_train import PAGE, fill_form, studio, wait_for_end  # noqa: F401 (studio is a fixture)
-
-
-def browser_poll(at, key: str, shown):
-    """The next poll as a browser makes it: the browser keeps the option it shows for a widget and
-    sends it back, unless the server set a new value (set_value); AppTest alone reads the
-    server's state, which hid that the panel fell back to the job picked before."""
-    box = at.selectbox(key=key)
-    return box.set_value(box.value if box.proto.set_value else shown).run()
 
 
 def cancelled_job(db, root, name: str) -> int:
@@ -54,7 +46,7 @@ def test_the_jobs_panel_opens_on_the_newest_running_job_with_cancel(studio):
     finished = jobs.create_job(db, {"name": "done"})
     jobs.record_event(db, finished, {"event": "failed", "error": "test"})
     older, newer = running_job(db, "older"), running_job(db, "newer")
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
     assert at.selectbox(key="train_job_pick").value == newer
     assert at.button(key=f"train_cancel_{newer}")
@@ -65,7 +57,7 @@ def test_a_job_started_on_the_page_replaces_the_job_picked_before(studio, tiny_b
     db = connect(studio["db"])
     old = jobs.create_job(db, {"name": "old"})
     jobs.record_event(db, old, {"event": "failed", "error": "test"})
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     at.selectbox(key="train_job_pick").set_value(old).run()
     fill_form(at, studio["corpus"], studio["encoder"], "long", epochs=100).run()
     at.button(key="train_start").click().run()
@@ -88,7 +80,7 @@ def test_a_job_started_on_the_page_replaces_the_job_picked_before(studio, tiny_b
 def test_resume_is_not_offered_when_no_epoch_finished(studio):
     db = connect(studio["db"])
     job_id = cancelled_job(db, studio["data"].parent, "early")
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
     assert at.selectbox(key="train_job_pick").value == job_id
     assert f"train_resume_{job_id}" not in [b.key for b in at.button]

@@ -6,33 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 import launcher
 from conftest import ROOT
-from test_app_train import studio  # noqa: F401  (a fixture)
+from helpers.app import PASSWORD, log_in
 
 APP = str(ROOT / "app.py")
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def team(studio):  # noqa: F811
-    from storage import accounts
-    from storage.db import connect
-
-    db = connect(studio["db"])
-    accounts.add_account(db, "root", PASSWORD, "admin")
-    accounts.add_account(db, "ann", PASSWORD, "annotator")
-    return {**studio, "connection": db}
-
-
-def log_in(name, password=PASSWORD, query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.text_input(key="login_name").set_value(name)
-    at.text_input(key="login_password").set_value(password)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def shown_text(at) -> str:

@@ -4,8 +4,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-from test_app_data import write_corpus
+from conftest import ROOT, write_corpus
 
 PAGE = str(ROOT / "screens" / "model.py")
 

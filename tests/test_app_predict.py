@@ -6,17 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from core.tagging.predict import Tagger
+from helpers.app import SENTENCE
 from storage import documents, jobs
 from storage.db import connect
-
-SENTENCE = "我爱北京天安门"
-
-
-@pytest.fixture
-def studio(tmp_path, monkeypatch, tiny_model):
-    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
-    monkeypatch.setenv("NER_STUDIO_MODEL", str(tiny_model))
-    return tmp_path
 
 
 def tag(text: str) -> AppTest:
@@ -60,18 +52,18 @@ def page_html(at: AppTest) -> str:
     return "\n".join(element.proto.body for element in at.get("html"))
 
 
-def test_sidebar_shows_the_active_model_and_no_job(studio):
+def test_sidebar_shows_the_active_model_and_no_job(tagging_studio):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception, at.exception
     assert "**Model in use:** default" in [m.value for m in at.sidebar.markdown]  # the name as text, escaped
     assert "No training job running." in [c.value for c in at.sidebar.caption]
 
 
-def test_sidebar_names_the_set_and_size_each_score_was_measured_on(studio, tiny_model):
+def test_sidebar_names_the_set_and_size_each_score_was_measured_on(tagging_studio, tiny_model):
     """Issue 22: after promotion the sidebar said 'MSRA test F1 92.4%' for a 300-sentence sample."""
     from storage.versions import register_version, set_active
 
-    db = connect(studio / "studio.db")
+    db = connect(tagging_studio / "studio.db")
     scores = {"msra": {"entities": {"micro": {"f1": 0.924}}, "sentences": 300, "sample_of": 4620}}
     set_active(db, register_version(db, "improved", tiny_model, scores=scores))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
@@ -79,8 +71,8 @@ def test_sidebar_names_the_set_and_size_each_score_was_measured_on(studio, tiny_
     assert "MSRA test (300-sentence sample) F1 92.4%" in [c.value for c in at.sidebar.caption]
 
 
-def test_sidebar_shows_a_running_job_and_its_progress(studio):
-    db = connect(studio / "studio.db")
+def test_sidebar_shows_a_running_job_and_its_progress(tagging_studio):
+    db = connect(tagging_studio / "studio.db")
     job_id = jobs.create_job(db, {"name": "v2"})
     jobs.record_event(db, job_id, {"event": "step", "epoch": 1, "step": 25, "total_steps": 100})
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
@@ -90,7 +82,7 @@ def test_sidebar_shows_a_running_job_and_its_progress(studio):
     assert bar.value == 25 and "25%" in bar.proto.text
 
 
-def test_tagging_highlights_each_entity_and_lists_it_in_the_table(studio, tiny_model):
+def test_tagging_highlights_each_entity_and_lists_it_in_the_table(tagging_studio, tiny_model):
     expected = Tagger.from_folder(tiny_model).tag(SENTENCE)
     assert expected.entities, "the tiny model should find something in its own training sentence"
     at = tag(SENTENCE)
@@ -111,13 +103,13 @@ def test_tagging_highlights_each_entity_and_lists_it_in_the_table(studio, tiny_m
     assert at.code[1].value == " ".join(SENTENCE)
 
 
-def test_sending_to_the_queue_stores_the_predicted_spans(studio, tiny_model):
+def test_sending_to_the_queue_stores_the_predicted_spans(tagging_studio, tiny_model):
     expected = Tagger.from_folder(tiny_model).tag(SENTENCE)
     at = tag(SENTENCE)
     at.button(key="predict_send").click().run()
     assert not at.exception, at.exception
     assert any("Queued as document #1" in s.value for s in at.success)
-    doc = documents.get_document(connect(studio / "studio.db"), 1)
+    doc = documents.get_document(connect(tagging_studio / "studio.db"), 1)
     assert doc["text"] == SENTENCE
     assert doc["spans"] == [list(span) for span in expected.spans]
     assert doc["predicted_by"] == "default"
@@ -126,20 +118,20 @@ def test_sending_to_the_queue_stores_the_predicted_spans(studio, tiny_model):
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
-def test_empty_text_says_there_is_nothing_to_tag(studio, text):
+def test_empty_text_says_there_is_nothing_to_tag(tagging_studio, text):
     at = tag(text)
     assert any("Nothing to tag" in i.value for i in at.info)
     assert '<div class="ner-text">' not in page_html(at)
 
 
-def test_text_over_the_limit_is_refused_with_the_limit_and_the_cli(studio):
+def test_text_over_the_limit_is_refused_with_the_limit_and_the_cli(tagging_studio):
     at = tag("北" * 200_000)
     message = at.error[0].value
     assert "200,000" in message and "100,000" in message and "python -m core tag" in message
     assert len(at.dataframe) == 0
 
 
-def test_odd_characters_are_kept_escaped_and_in_place(studio):
+def test_odd_characters_are_kept_escaped_and_in_place(tagging_studio):
     text = "<b>张三</b> & 😀\n２０２４年\x07abc"
     at = tag(text)
     html = page_html(at)
@@ -165,7 +157,7 @@ def _in_order(node):
         yield from _in_order(children[key])
 
 
-def test_the_downloads_have_a_heading_of_their_own(studio):
+def test_the_downloads_have_a_heading_of_their_own(tagging_studio):
     """Issue 22: the four downloads sat under 'Tags in the seed's format', as if all four were that format."""
     at = tag(SENTENCE)
     heading, under = None, {}

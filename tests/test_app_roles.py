@@ -5,8 +5,7 @@ import pytest
 
 import launcher
 from storage import accounts, documents, jobs, login_sessions
-from test_app_login import log_in, team  # noqa: F401  (team is a fixture)
-from test_app_train import studio  # noqa: F401  (a fixture)
+from helpers.app import log_in
 
 
 def running_job(db, name: str) -> int:

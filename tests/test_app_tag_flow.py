@@ -13,7 +13,7 @@ from storage import documents
 from storage.db import connect
 from ui import formats
 
-from test_app_predict import SENTENCE, studio  # noqa: F401 (studio is a fixture)
+from helpers.app import SENTENCE
 
 
 def run(at: AppTest) -> AppTest:
@@ -58,7 +58,7 @@ def test_the_text_box_appears_while_the_model_is_still_loading(tmp_path, monkeyp
     assert highlighted(run(at))  # tagging waits for that same load, then tags
 
 
-def test_leaving_the_page_and_coming_back_shows_the_text_and_its_result(studio):
+def test_leaving_the_page_and_coming_back_shows_the_text_and_its_result(tagging_studio):
     at = tagged_page()
     at.switch_page("screens/data.py")
     run(at)
@@ -68,7 +68,7 @@ def test_leaving_the_page_and_coming_back_shows_the_text_and_its_result(studio):
     assert highlighted(at)
 
 
-def test_before_any_tagging_coming_back_shows_neither(studio):
+def test_before_any_tagging_coming_back_shows_neither(tagging_studio):
     at = run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
     at.switch_page("screens/data.py")
     run(at)
@@ -77,7 +77,7 @@ def test_before_any_tagging_coming_back_shows_neither(studio):
     assert at.text_area(key="predict_text").value == "" and not highlighted(at)
 
 
-def test_the_same_text_is_not_queued_twice_but_offered_back(studio):
+def test_the_same_text_is_not_queued_twice_but_offered_back(tagging_studio):
     at = tagged_page()
     at.button(key="predict_send").click()
     run(at)
@@ -89,9 +89,9 @@ def test_the_same_text_is_not_queued_twice_but_offered_back(studio):
     again.button(key="predict_open_queued").click()
     run(again)
     assert again.selectbox(key="correct_doc").value == 1  # Correct, on that document
-    assert len(documents.queue(connect(studio / "studio.db"))) == 1
+    assert len(documents.queue(connect(tagging_studio / "studio.db"))) == 1
 
 
-def test_a_text_over_the_limit_gets_a_command_line_that_writes_an_output_file(studio):
+def test_a_text_over_the_limit_gets_a_command_line_that_writes_an_output_file(tagging_studio):
     at = tagged_page("北" * (formats.TAG_LIMIT + 1))
     assert "python -m core tag --text INPUT.txt -o OUTPUT_TAG.txt" in at.error[0].value

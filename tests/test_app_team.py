@@ -4,8 +4,8 @@ them (accept or merge), and an annotator gets neither the review nor the admin's
 import pytest
 
 from storage import accounts, documents, reviews, team, team_versions
-from test_app_login import PASSWORD, log_in, team as accounts_team  # noqa: F401  (a fixture)
-from test_app_train import studio  # noqa: F401  (a fixture)
+from helpers.app import PASSWORD, log_in
+from helpers.fixtures import team as accounts_team  # noqa: F401 (a fixture, named apart from storage's team module)
 
 TEXT = "张三在上海工作"
 ADA = [[0, 2, "PER"], [3, 5, "LOC"]]

@@ -9,64 +9,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from test_app_data import write_corpus
+from helpers.app import TRAIN_PAGE, fill_form, wait_for_end
+from helpers.fixtures import perfect_scores
 from ui.train.form import FOLDER_CHOICE
-
-PAGE = str(ROOT / "screens" / "train.py")
-
-
-def perfect_scores(corpus: str) -> dict:
-    entities = {"micro": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 36}}
-    # on the whole test split of write_corpus (SENTENCES three times), as a job scores it
-    return {corpus: {"token_accuracy": 1.0, "entities": entities, "sentences": 18}}
-
-
-@pytest.fixture
-def studio(tiny_model, tiny_bert, tmp_path, monkeypatch):
-    """A data folder with a tiny corpus and encoder, and a default model that claims perfect scores on it."""
-    corpus = write_corpus(tmp_path / "data" / "corpora" / "tiny")
-    encoder = shutil.copytree(tiny_bert, tmp_path / "data" / "encoders" / "tiny")  # under the roots (ui/roots.py)
-    default = tmp_path / "default-model"
-    shutil.copytree(tiny_model, default)
-    (default / "scores.json").write_text(json.dumps(perfect_scores("tiny")), encoding="utf-8")
-    monkeypatch.setenv("NER_STUDIO_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
-    monkeypatch.setenv("NER_STUDIO_MODEL", str(default))
-    monkeypatch.delenv("NER_STUDIO_ROOTS", raising=False)  # the default roots: the data folder and models/
-    return {"corpus": corpus, "db": tmp_path / "studio.db", "data": tmp_path / "data", "encoder": encoder}
-
-
-def fill_form(at, corpus, encoder, name, epochs=1):
-    at.selectbox(key="train_corpus").set_value(FOLDER_CHOICE).run()
-    at.text_input(key="train_corpus_folder").set_value(str(corpus))
-    at.text_input(key="train_encoder").set_value(str(encoder)).run()
-    at.text_input(key="train_name").set_value(name)
-    at.number_input(key="train_layers").set_value(1)
-    at.number_input(key="train_epochs").set_value(epochs)
-    at.number_input(key="train_batch_size").set_value(6)
-    at.number_input(key="train_lr").set_value(1e-3)
-    return at
-
-
-def wait_for_end(db_path, job_id, timeout=240):
-    from storage.db import connect
-    from launcher import refresh_jobs
-    from storage.jobs import ACTIVE_STATES, get_job
-
-    db = connect(db_path)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        refresh_jobs(db)
-        job = get_job(db, job_id)
-        if job["state"] not in ACTIVE_STATES:
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"job {job_id} still {job['state']} after {timeout} s:\n{job['log_tail']}")
 
 
 @pytest.mark.slow
 def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_after_confirmation(studio):
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
     fill_form(at, studio["corpus"], studio["encoder"], "quick").run()
     assert not at.warning, [w.value for w in at.warning]
@@ -107,7 +57,7 @@ def test_a_job_started_on_the_page_trains_becomes_a_version_and_is_promoted_afte
 
 
 def test_a_running_job_can_be_cancelled(studio):
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     fill_form(at, studio["corpus"], studio["encoder"], "long", epochs=100).run()
     at.button(key="train_start").click().run()
     job_id = at.session_state["train_job"]
@@ -139,7 +89,7 @@ def test_a_better_version_is_promoted_without_asking(studio):
     better = perfect_scores("tiny")
     better["msra"] = better.pop("tiny")
     register_version(db, "better", default["path"], scores={**perfect_scores("tiny"), **better})
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     at.button(key="train_promote").click().run()
     assert not at.exception, at.exception
     assert not [w for w in at.warning if "may be worse" in w.value]
@@ -157,7 +107,7 @@ def test_a_model_folder_beside_the_default_is_listed_as_a_version(studio, tiny_m
 
 
 def test_missing_corpus_folder_blocks_the_start(studio):
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     at.selectbox(key="train_corpus").set_value(FOLDER_CHOICE).run()
     at.text_input(key="train_corpus_folder").set_value(str(studio["data"] / "nowhere")).run()
     assert any("is not a folder" in w.value for w in at.warning)
@@ -197,7 +147,7 @@ def test_the_versions_table_has_a_column_per_set_and_size(studio):
     register_version(db, "older", default["path"], scores={"msra": {**micro, "confusion": confusion}})
     register_version(db, "whole", default["path"], scores={"msra": {**micro, "sentences": 4620, "characters": 172601}})
     register_version(db, "sampled", default["path"], scores={"msra": {**micro, "sentences": 300, "sample_of": 4620}})
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value.set_index("name")
     assert table.loc["older", "MSRA test (4,620 sentences) F1 %"] == table.loc["whole", "MSRA test (4,620 sentences) F1 %"]

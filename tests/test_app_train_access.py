@@ -10,9 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import launcher
-from test_app_data import write_corpus
-from test_app_jobs_panel import browser_poll
-from test_app_train import PAGE, studio, wait_for_end  # noqa: F401  (studio is a fixture)
+from conftest import write_corpus
+from helpers.app import TRAIN_PAGE, browser_poll, wait_for_end
 
 
 def params(corpus, encoder, name, epochs=3):
@@ -45,7 +44,7 @@ def test_a_killed_job_resumed_from_the_screen_becomes_its_version(studio, tiny_b
     assert 1 <= epoch < 3, "the job finished before it could be killed"
     assert find_version(db, "crashed") is None and out.exists()  # a half run: a folder, no version
 
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     at.selectbox(key="train_job_pick").set_value(job_id).run()
     resume = at.button(key=f"train_resume_{job_id}")
     assert resume.label == f"Resume from epoch {epoch}"  # says where it starts again, and the caption what it does
@@ -87,7 +86,7 @@ def test_folders_outside_the_roots_are_refused_alike_whether_they_exist_or_not(s
     outside = tmp_path / "outside"
     write_corpus(outside)  # a real corpus (and a folder) outside the roots
     (studio["data"] / "escape").symlink_to(outside)  # a link inside a root that leads out of it
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
     at.selectbox(key="train_corpus").set_value(FOLDER_CHOICE).run()
     at.text_input(key="train_corpus_folder").set_value(str(studio["corpus"]))  # the other field is fine
     at.text_input(key="train_encoder").set_value(str(studio["encoder"]))

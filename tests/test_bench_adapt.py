@@ -10,7 +10,7 @@ from conftest import ROOT, SENTENCES
 from core.data.corpora import Sentence
 from core.data.conll_jsonl import write_jsonl_spans
 from core.labels import spans_to_tags
-from test_app_data import write_corpus
+from conftest import write_corpus
 
 pytestmark = pytest.mark.slow
 

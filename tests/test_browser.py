@@ -2,142 +2,27 @@
 database; tag a sentence, see its entities highlighted, send it to the queue, open it in Correct;
 fix four spans of a news sentence with the mouse and keys, counting the actions; the text in the
 first screenful at 1000 px; the picker's label after a save; reload and find the name, the open
-document and the unsaved edits kept; with accounts, a login kept across a reload until a logout, and
-out of reach of pages other programs serve on the same machine. A screenshot of each of the five screens goes to
-docs/screenshots/<page>.png for the README.
+document and the unsaved edits kept (the login: tests/test_browser_login.py). A screenshot of each
+of the five screens goes to docs/screenshots/<page>.png for the README.
 
 Needs Debian's chromium (apt-get install chromium fonts-noto-cjk) and playwright from PyPI
 (requirements-dev.txt); skipped, saying so, where chromium is missing.
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers.browser import CHROMIUM, Annotator, open_screen, settle, shoot, spans_shown
 
-CHROMIUM = os.environ.get("NER_STUDIO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-# The README's screenshots are taken with the real model (NER_STUDIO_BROWSER_MODEL=models/default);
-# an ordinary run keeps its tiny-model screenshots out of the repository.
-SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("NER_STUDIO_BROWSER_MODEL")
-               else Path(tempfile.gettempdir()) / "ner-studio-screenshots")
 # Sentences the tiny model was trained on, so the screenshot shows every type.
 TEXT = "我爱北京天安门。张三在上海工作。\n新华社记者李四报道：一九九八年元旦北京很冷。"
 
 pytestmark = [pytest.mark.slow,  # a real browser on a real server: scripts/test.sh --fast leaves it out
               pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                  reason=f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk")]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def studio_db(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("browser") / "studio.db"
-
-
-@contextlib.contextmanager
-def serve(studio_db: Path, model: str):
-    """`streamlit run app.py` on studio_db and model, on a free port of this machine: its URL."""
-    folder = studio_db.parent
-    port = free_port()
-    env = {**os.environ, "NER_STUDIO_DB": str(studio_db), "NER_STUDIO_MODEL": model}
-    log = open(folder / "streamlit.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                if process.poll() is not None or time.time() > deadline:
-                    log.flush()
-                    raise RuntimeError(f"streamlit did not start:\n{(folder / 'streamlit.log').read_text()}")
-                time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def server(studio_db, tiny_model):
-    # NER_STUDIO_BROWSER_MODEL=models/default takes the README's screenshots with the real model.
-    with serve(studio_db, os.environ.get("NER_STUDIO_BROWSER_MODEL") or str(tiny_model)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements-dev.txt")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def page(server, browser):
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.set_default_timeout(60_000)
-    tab.goto(f"{server}/correct")  # a page's own URL first: app.py must still route it
-    yield tab
-    tab.close()
-
-
-def settle(page) -> None:
-    """Wait until the script run has ended and no spinner is left."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        return app && app.dataset.testScriptState === "notRunning"
-            && !document.querySelector('[data-testid="stSpinner"]');
-    }""", timeout=120_000)
-    page.wait_for_timeout(500)
-
-
-def shoot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the window to fit it first."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 900")
-    page.set_viewport_size({"width": 1280, "height": max(900, min(int(height), 3000))})
-    page.wait_for_timeout(500)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def open_screen(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a').filter(has=page.get_by_text(title, exact=True)).click()
-    page.get_by_role("heading", name=title).first.wait_for()
-    settle(page)
 
 
 def test_a_first_visit_to_a_page_url_still_runs_the_router_and_sidebar(page):
@@ -189,40 +74,6 @@ def test_other_screens_open_without_an_error(page, title, name):
 NEWS = "📰新华社北京三月五日电 国务院总理李强在人民大会堂作政府工作报告。"
 NEWS_PREDICTED = [[1, 4, "LOC"], [6, 10, "T"], [15, 17, "PER"], [17, 19, "PER"]]
 NEWS_FIXED = [[1, 4, "ORG"], [4, 6, "LOC"], [6, 10, "T"], [17, 19, "PER"], [20, 25, "LOC"]]
-
-
-class Annotator:
-    """Drives the span editor as a person would, counting every click, drag and key press."""
-
-    def __init__(self, page):
-        self.page, self.actions = page, []
-
-    def char(self, i: int):
-        return self.page.locator(f'.ner-editor .c[data-i="{i}"]')
-
-    def click_entity(self, start: int) -> None:
-        self.page.locator(f'.ner-editor mark[data-start="{start}"]').click()
-        self.actions.append(f"click the entity at {start}")
-
-    def drag(self, first: int, last: int) -> None:
-        a, b = self.char(first).bounding_box(), self.char(last).bounding_box()
-        self.page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
-        self.page.mouse.down()
-        self.page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=4)
-        self.page.mouse.up()
-        self.actions.append(f"drag {first}-{last}")
-
-    def press(self, key: str, then: str) -> None:
-        """Press key, then wait until the selector `then` matches (the edit came back drawn)."""
-        self.page.keyboard.press(key)
-        self.actions.append(f"press {key}")
-        self.page.locator(then).first.wait_for()
-        settle(self.page)
-
-
-def spans_shown(page) -> list[list]:
-    return page.locator(".ner-editor mark").evaluate_all(
-        "marks => marks.map(m => [Number(m.dataset.start), Number(m.dataset.end), m.dataset.label])")
 
 
 def test_four_fixes_and_save_take_at_most_ten_actions_with_the_mouse_and_keys(page, server, studio_db):
@@ -417,115 +268,3 @@ def test_every_key_acts_once_across_several_documents(page, server, studio_db):
     db.close()
 
 
-def test_a_login_survives_a_reload_until_the_user_logs_out(browser, tiny_model, tmp_path):
-    from storage import accounts
-    from storage.db import connect
-
-    db = connect(tmp_path / "team.db")
-    accounts.add_account(db, "ann", "correct horse battery", "annotator")
-    db.close()
-    with serve(tmp_path / "team.db", str(tiny_model)) as url:
-        tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # no cookies yet
-        tab.set_default_timeout(60_000)
-        tab.goto(url)
-        tab.get_by_label("Name", exact=True).fill("ann")
-        tab.get_by_label("Password", exact=True).fill("correct horse battery")  # not "Show password text"
-        tab.get_by_role("button", name="Log in").click()
-        tab.get_by_text("Logged in as").wait_for()
-        settle(tab)
-        tab.reload()
-        tab.get_by_text("Logged in as").wait_for()  # not the login form again
-        # The token reaches the server from this origin's storage after the first draw, so the
-        # form of that first draw may still be leaving the page: wait for it, then check it stays gone.
-        tab.get_by_label("Password", exact=True).wait_for(state="detached", timeout=15_000)
-        settle(tab)
-        assert tab.get_by_label("Password", exact=True).count() == 0
-        tab.get_by_role("button", name="Log out").click()
-        tab.get_by_role("button", name="Log in").wait_for()
-        settle(tab)
-        tab.reload()
-        tab.get_by_role("button", name="Log in").wait_for()
-        settle(tab)
-        assert tab.get_by_text("Logged in as").count() == 0
-        tab.context.close()
-
-
-@contextlib.contextmanager
-def another_program_on_this_machine():
-    """A page served by some other program on 127.0.0.1, another port: what can it learn of our login?
-    Its script writes down every cookie and stored value it can read; the server notes the Cookie
-    headers browsers send it (ports do not separate cookies, so an HttpOnly cookie would come too)."""
-    import http.server
-    import threading
-
-    headers = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the standard library's name)
-            headers.append(self.headers.get("Cookie") or "")
-            body = b"""<html><body><pre id="seen"></pre><script>
-                document.getElementById("seen").textContent = JSON.stringify(
-                    {cookie: document.cookie, local: {...localStorage}, session: {...sessionStorage}});
-                </script></body></html>"""
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", headers
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_another_program_on_this_machine_cannot_take_the_login(browser, tiny_model, tmp_path):
-    # Issue 22: the session cookie was readable by a page another program served on 127.0.0.1, and a
-    # fresh browser holding it was logged in.
-    import json
-
-    from storage import accounts, login_sessions
-    from storage.db import connect
-
-    db = connect(tmp_path / "team.db")
-    accounts.add_account(db, "ann", "correct horse battery", "annotator")
-    with serve(tmp_path / "team.db", str(tiny_model)) as url, another_program_on_this_machine() as (other, headers):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "ner_studio_session", "value": "kept-by-an-older-version", "url": url}])
-        tab = context.new_page()
-        tab.set_default_timeout(60_000)
-        tab.goto(url)
-        tab.get_by_label("Name", exact=True).fill("ann")
-        tab.get_by_label("Password", exact=True).fill("correct horse battery")
-        tab.get_by_role("button", name="Log in").click()
-        tab.get_by_text("Logged in as").wait_for()
-        settle(tab)
-        assert "ner_studio_session" not in [cookie["name"] for cookie in context.cookies()]  # the old one is cleared
-
-        snoop = tab.context.new_page()  # the same browser, another program's page
-        snoop.goto(other)
-        seen = json.loads(snoop.locator("#seen").text_content())
-        values = [value for part in [seen["cookie"], *headers] for value in re.findall(r"=([^;]*)", part)]
-        values += [*seen["local"].values(), *seen["session"].values()]
-        assert not [value for value in values if login_sessions.is_open(db, value.strip())]
-
-        # A fresh browser given every cookie the first one holds is not logged in.
-        thief = browser.new_context(viewport={"width": 1280, "height": 900})
-        thief.add_cookies(tab.context.cookies())
-        stolen = thief.new_page()
-        stolen.set_default_timeout(60_000)
-        stolen.goto(url)
-        stolen.get_by_role("button", name="Log in").wait_for()
-        settle(stolen)
-        assert stolen.get_by_text("Logged in as").count() == 0
-        thief.close()
-
-        tab.reload()  # while the browser that logged in stays logged in across a reload
-        tab.get_by_text("Logged in as").wait_for()
-        tab.context.close()
-    db.close()

@@ -14,7 +14,7 @@ import pytest
 
 from pathlib import Path
 
-from test_browser import CHROMIUM, Annotator, browser, open_screen, serve, settle, spans_shown  # noqa: F401 (a fixture)
+from helpers.browser import CHROMIUM, Annotator, open_screen, serve, settle, spans_shown
 
 PASSWORD = "correct horse battery"
 TEXT = "张三在上海工作"

@@ -15,7 +15,7 @@ from core.training.settings import TrainSettings
 from core.training.batches import evaluate
 from core.data.training_data import load_split
 from core.model.weight_average import mix_until_kept
-from test_app_data import write_corpus
+from conftest import write_corpus
 
 
 def test_the_first_share_that_keeps_the_floor_is_chosen(tiny_model, tmp_path):

@@ -18,7 +18,7 @@ from core.training.settings import TrainSettings
 from core.training.train import train
 from storage import jobs
 from storage.db import connect
-from test_app_data import write_corpus
+from conftest import write_corpus
 from ui.train.versions import job_progress
 
 SLOW_STEP_S = 0.25  # a busy machine: each forward pass (training and scoring) waits this long

@@ -1,47 +1,17 @@
 """Damaged model folders, table-driven: each one refuses to load with a message naming what is
 wrong (never a traceback, never a model that silently tags everything O); an unfinished run's
 folder never becomes a version; a damaged active version leaves the app on the default model."""
-import json
 import re
 import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, damage
 from core.model.integrity import SEAL_FILE, DamagedModel, is_complete, verify
 from core.model.model import load_model
 from storage.db import connect
 from storage.versions import ensure_default_version, list_versions, register_model_folders, register_version, set_active
-
-
-def flip(path, offset, count):
-    data = bytearray(path.read_bytes())
-    for i in range(offset, min(offset + count, len(data))):
-        data[i] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
-def damage(folder, how):
-    weights = folder / "model.safetensors"
-    if how == "weights truncated":
-        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
-    elif how == "weights empty":
-        weights.write_bytes(b"")
-    elif how == "4 KB of weights flipped":
-        flip(weights, weights.stat().st_size // 2, 4096)
-    elif how == "one header byte flipped":
-        flip(weights, 20, 1)
-    elif how.endswith(" missing"):
-        (folder / how.removesuffix(" missing")).unlink()
-    elif how.endswith(" is bad JSON"):
-        (folder / how.removesuffix(" is bad JSON")).write_text('{"cut": ', encoding="utf-8")
-    elif how == "seal lists nothing":
-        (folder / SEAL_FILE).write_text(json.dumps({"complete": True, "sha256": {}}), encoding="utf-8")
-    elif how == "seal names a file outside":
-        (folder / SEAL_FILE).write_text(json.dumps({"complete": True, "sha256": {"../x": "0"}}), encoding="utf-8")
-    else:
-        raise AssertionError(how)
 
 
 CASES = {  # how the folder is damaged -> what the message must name

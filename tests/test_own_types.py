@@ -8,7 +8,7 @@ import torch
 from conftest import SENTENCES
 from core.model.build import extend_tags
 from core.model.model import load_model
-from test_app_data import write_corpus
+from conftest import write_corpus
 
 PRODUCTS = ["我买了苹果手机", "苹果手机很贵", "他用苹果手机拍照", "小米手环卖得好", "她戴着小米手环"]
 

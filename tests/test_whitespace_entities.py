@@ -6,7 +6,7 @@ import pytest
 
 from core.labels import Span
 from core.tagging.predict import Tagger, strip_whitespace
-from test_app_data import write_corpus
+from conftest import write_corpus
 
 NAMES = ["我见了Tim Cook", "Tim Cook说好", "昨天Tim Cook来了", "Tim Cook在北京", "他和Tim Cook谈了"]
 
