@@ -70,7 +70,12 @@ def test_a_run_that_forgets_gets_more_of_its_start_back(tiny_model, tmp_path):
     assert tries[0]["share"] == 0.2 and tries[0]["score"] < guard["start"] - 0.01  # it did forget
     assert len(tries) > 1 and [t["share"] for t in tries] == start_shares(RunOptions(out="x", keep_start=0.2))[:len(tries)]
     floor = guard["start"] - 0.01
-    assert tries[-1]["score"] >= floor or tries[-1]["share"] == 0.5
+    # More of the start back scores higher each time, and a share below the top keeps the floor:
+    # the guard stopped there because the model got back what it knew (0.2 -> 0.15, 0.3 -> 0.91,
+    # 0.4 -> 1.0 on this tiny run), not because it ran out of shares.
+    scores = [t["score"] for t in tries]
+    assert scores == sorted(scores) and len(set(scores)) == len(scores)
+    assert tries[-1]["share"] < 0.5 and tries[-1]["score"] >= floor
     assert all(t["score"] < floor for t in tries[:-1])  # it stopped at the first share that kept the floor
     assert read_json(out, TRAINING_FILE, {})["keep_start"] == tries[-1]["share"]
     # The saved model is the chosen mix: it scores the guard sentences as the last try did.
