@@ -21,13 +21,13 @@ def core(*args: str, cwd) -> subprocess.CompletedProcess:
 
 def shown_subcommands() -> set[str]:
     found = set()
-    for path in [*ROOT.glob("screens/*.py"), *ROOT.glob("ui/*.py")]:
+    for path in [*ROOT.rglob("screens/**/*.py"), *ROOT.rglob("ui/**/*.py")]:  # the rooms too
         found |= set(HINT.findall(path.read_text(encoding="utf-8")))
     return found
 
 
 def test_every_hinted_subcommand_is_checked_here():
-    assert shown_subcommands() <= {"tag", "check"} | LONG_RUNNING
+    assert shown_subcommands() <= {"tag", "check", "convert"} | LONG_RUNNING
 
 
 def test_the_tag_pages_hint_tags_a_text_file(tmp_path, tiny_model):
@@ -44,6 +44,15 @@ def test_the_check_hint_checks_a_pair(tmp_path):
     (tmp_path / "train_TAG.txt").write_text("B_PER I_PER\n", encoding="utf-8")
     result = core("check", "train.txt", "train_TAG.txt", cwd=tmp_path)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr
+
+
+def test_the_convert_hint_turns_doccano_into_conll(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"text": "张三在上海", "label": [[0, 2, "PER"], [3, 5, "LOC"]]}\n', encoding="utf-8")
+    result = core("convert", "a.jsonl", "--from", "doccano", "--to", "conll", "-o", "a.conll", "--no-provenance",
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in (tmp_path / "a.conll").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert rows == [["张", "B-PER"], ["三", "I-PER"], ["在", "O"], ["上", "B-LOC"], ["海", "I-LOC"]]
 
 
 def test_the_long_running_hints_are_real_subcommands(tmp_path):
