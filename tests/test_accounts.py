@@ -13,13 +13,6 @@ STRANGER, ADMIN = "203.0.113.7", "198.51.100.2"  # documentation addresses (RFC 
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "studio.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def clock(monkeypatch):
     """accounts' time, moved by hand; and cheap hashes, so a simulated day of logins takes seconds."""
     fake = types.SimpleNamespace(now=1_700_000_000.0)

@@ -19,13 +19,6 @@ from ui.tag import upload as tag_upload
 TEXTS = ["我爱北京天安门", "张三在上海工作"]
 
 
-@pytest.fixture
-def tag_studio(tmp_path, monkeypatch, tiny_model):
-    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
-    monkeypatch.setenv("NER_STUDIO_MODEL", str(tiny_model))
-    return tmp_path
-
-
 def run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, at.exception
@@ -68,8 +61,8 @@ def downloads(at: AppTest, served: dict) -> dict:
             for button in at.get("download_button")}
 
 
-def test_plain_text_is_tagged_a_document_a_line_and_downloads_hold_what_the_model_said(tag_studio, tiny_model,
-                                                                                        served):
+def test_plain_text_is_tagged_a_document_a_line_and_downloads_hold_what_the_model_said(tagging_studio, tiny_model,
+                                                                                            served):
     expected = Tagger.from_folder(tiny_model).tag_texts(TEXTS)
     assert any(t.entities for t in expected), "the tiny model should find something in its own sentences"
     at = uploaded("news.txt", ("\n".join(TEXTS) + "\n\n").encode())
@@ -84,7 +77,7 @@ def test_plain_text_is_tagged_a_document_a_line_and_downloads_hold_what_the_mode
     files = downloads(at, served)
     conll = files["CoNLL"]
     assert "B_" not in conll and ("B-" in conll) == any(t.entities for t in expected)
-    read = [(r.text, sorted(r.spans)) for _, r, _ in read_conll_bio_text(tag_studio, conll)]
+    read = [(r.text, sorted(r.spans)) for _, r, _ in read_conll_bio_text(tagging_studio, conll)]
     assert read == [(t.text, sorted(t.spans)) for t in expected]
     assert files["Tags (_TAG.txt)"].split("\n")[:2] == [" ".join(t.tags) for t in expected]  # the seed's B_
     records = [json.loads(line) for line in files["JSON lines"].splitlines()]
@@ -98,7 +91,7 @@ def read_conll_bio_text(folder, text: str):
     return list(read_conll_bio(path, ENTITY_TYPES))
 
 
-def test_a_csv_upload_reads_the_text_column_and_names_a_bad_row(tag_studio, served):
+def test_a_csv_upload_reads_the_text_column_and_names_a_bad_row(tagging_studio, served):
     data = "id,text\n1,我爱北京天安门\n2\n3,张三在上海工作\n".encode()
     at = uploaded("rows.csv", data)
     [warning] = at.warning
@@ -108,30 +101,30 @@ def test_a_csv_upload_reads_the_text_column_and_names_a_bad_row(tag_studio, serv
     assert [(r["line"], r["text"]) for r in records] == [(2, TEXTS[0]), (4, TEXTS[1])]
 
 
-def test_a_line_that_is_not_utf8_is_named_and_the_others_are_tagged(tag_studio):
+def test_a_line_that_is_not_utf8_is_named_and_the_others_are_tagged(tagging_studio):
     data = "我爱北京天安门\n".encode() + b"\xff\xfe bad\n" + "张三在上海工作\n".encode()
     at = uploaded("mixed.txt", data)
     assert "line 2: not UTF-8 (byte 0xff)" in at.warning[0].value.replace("\\", "")
     assert "mixed.txt: 2 document(s) tagged by default" in captions(at)
 
 
-def test_a_file_in_another_encoding_is_refused_in_one_line(tag_studio):
+def test_a_file_in_another_encoding_is_refused_in_one_line(tagging_studio):
     at = uploaded("gbk.txt", "我爱北京天安门\n张三在上海工作\n".encode("gbk"))
     [error] = at.error
     assert error.value.replace("\\", "").startswith("Not tagged: gbk.txt is not UTF-8 text (line 1, byte 0xce")
     assert len(at.dataframe) == 0 and not at.get("download_button")
 
 
-def test_a_file_over_the_limit_is_refused_with_the_command_line(tag_studio, monkeypatch):
+def test_a_file_over_the_limit_is_refused_with_the_command_line(tagging_studio, monkeypatch):
     monkeypatch.setattr(formats, "TAG_LIMIT", 10)
     at = uploaded("long.txt", "我爱北京天安门\n张三在上海工作\n".encode())
     assert "more than 10 characters" in at.error[0].value and "python -m core tag" in at.error[0].value
     assert len(at.dataframe) == 0
 
 
-def test_sending_queues_each_text_once_with_the_models_spans(tag_studio, tiny_model):
+def test_sending_queues_each_text_once_with_the_models_spans(tagging_studio, tiny_model):
     expected = Tagger.from_folder(tiny_model).tag_texts(TEXTS)
-    db = connect(tag_studio / "studio.db")
+    db = connect(tagging_studio / "studio.db")
     documents.add_document(db, TEXTS[0], source="earlier")
     at = uploaded("news.txt", "\n".join(TEXTS).encode())
     at.button(key="predict_file_send").click()
@@ -143,7 +136,7 @@ def test_sending_queues_each_text_once_with_the_models_spans(tag_studio, tiny_mo
     assert documents.find_text(db, TEXTS[0])["source"] == "earlier"
 
 
-def test_a_file_of_bad_lines_only_names_them_and_tags_nothing(tag_studio):
+def test_a_file_of_bad_lines_only_names_them_and_tags_nothing(tagging_studio):
     at = uploaded("bad.csv", "id,text\n1\n2\n".encode())
     assert "Left out 2 line(s)" in at.warning[0].value and "nothing was left to tag" in at.warning[0].value
     assert not at.info and len(at.dataframe) == 0

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from storage.db import connect
 from storage.documents import queue
 from storage.files import import_jsonl, import_pair
 
 LINES = 10_000
 BAD_BYTE, BAD_TOKEN = 1_234, 5_678  # 1-based line numbers
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "studio.db")
-    yield database
-    database.close()
 
 
 def test_a_pair_with_a_bad_byte_and_a_surrogate_token_keeps_every_good_line(db, tmp_path):

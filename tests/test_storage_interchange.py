@@ -11,11 +11,6 @@ TEXT = "😀今天　Tim Cook在北京访问了清华大学。🎉"
 LABELS = [[4, 12, "PER"], [13, 15, "LOC"], [18, 22, "ORG"]]
 
 
-@pytest.fixture
-def db(tmp_path):
-    return connect(tmp_path / "studio.db")
-
-
 def doccano_file(tmp_path, lines):
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" if isinstance(line, dict) else line + "\n"

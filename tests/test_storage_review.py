@@ -16,13 +16,6 @@ from storage.documents import add_document, find_text, get_document, history, qu
 from storage.files import import_jsonl
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "studio.db")
-    yield database
-    database.close()
-
-
 def test_a_draft_is_kept_per_document_and_annotator_until_deleted(db):
     document_id = add_document(db, "张三在北京", "test", [[0, 2, "PER"]])
     assert drafts.get_draft(db, document_id, "ada") is None

@@ -6,16 +6,8 @@ import pytest
 
 from core.tagging.predict import Tagger
 from storage import suggestions
-from storage.db import connect
 from storage.documents import add_document, get_document, queue, save_correction
 from storage.files import import_jsonl
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = connect(tmp_path / "studio.db")
-    yield database
-    database.close()
 
 
 def test_only_unsaved_model_suggestions_of_another_version_are_refreshed(db, tmp_path, tiny_model):
