@@ -24,8 +24,12 @@ version = shared.active_version(db)
 
 head = st.columns([4, 1])
 head[0].caption(f"Annotating as **{md(who)}** · new sentences are tagged by {md(version['name'])}")
-with head[1]:
-    team_annotate.guideline_button(db)  # one click away while annotating (issue 24)
+# The guideline one click away (issue 24), drawn only when asked: drawn always (in a popover or a tab),
+# its long text kept the queue's "Show" dropdown from opening in the browser (tests/test_browser.py).
+show_guideline = head[1].toggle("Guideline", key="correct_guideline", help="How we label, with the hard cases")
+if show_guideline:
+    with st.container(border=True, height=320):
+        team_annotate.guideline(db)
 if not accounts.any_accounts(db):  # a typed name; an account's is changed by Log out in the sidebar
     head[1].button("Not you?", key="correct_change_name", on_click=annotator.forget, type="tertiary")
 

@@ -117,3 +117,14 @@ def test_an_annotator_marks_bad_text_and_it_leaves_the_queue(crew):
     assert documents.get_document(crew, doc_id)["status"] == "rejected"
     assert "Nothing here yet" in " ".join(i.value for i in at.info)
     assert [f["kind"] for f in reviews.open_flags(crew, "rev")] == ["bad text"]
+
+
+def test_the_guideline_is_one_click_away_on_correct_and_an_admin_writes_the_studios_own(crew):
+    documents.add_document(crew, TEXT, "test", confidence=0.5)
+    at = log_in("ann")
+    at.switch_page("screens/correct.py").run()
+    at.toggle(key="correct_guideline").set_value(True).run()
+    assert "华莱士" in " ".join(m.value for m in at.markdown)  # a hard case of the bundled guideline
+    team.set_guidelines(crew, "root", "# Our rules\nProducts are PROD.")
+    at.run()
+    assert "Products are PROD." in " ".join(m.value for m in at.markdown)

@@ -31,7 +31,7 @@ def test_a_first_visit_to_a_page_url_still_runs_the_router_and_sidebar(page):
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert "Model in use" in sidebar.inner_text()
     links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
-    assert [link.split()[-1] for link in links] == ["Tag", "Correct", "Train", "Model", "Data"]
+    assert [link.split()[-1] for link in links] == ["Tag", "Correct", "Train", "Model", "Data", "Team"]
 
 
 def test_tag_highlights_entities_then_correct_opens_the_queued_text(page):

@@ -9,13 +9,13 @@ from storage import reviews, team, team_versions
 from ui.draw.plain import md
 
 
-def guideline_button(db) -> None:
-    """A popover with the guideline (the studio's own, else the bundled one), hard cases included."""
+def guideline(db) -> None:
+    """The guideline (the studio's own, else the bundled one), hard cases included: the Correct
+    screen shows it in a scrolling box under its Guideline toggle."""
     guide = team.guidelines(db)
-    with st.popover("Guideline", icon="📖", help="How we label: types, what is not an entity, the hard cases"):
-        if guide["own"]:
-            st.caption(f"The studio's own, by {md(guide['updated_by'])}")
-        st.markdown(guide["text"])
+    st.caption(f"The studio's own guideline, by {md(guide['updated_by'])}" if guide["own"] else
+               "The bundled guideline (docs/ANNOTATION.md); an admin can write the studio's own on Team.")
+    st.markdown(guide["text"])
 
 
 def team_caption(doc: dict) -> str | None:
