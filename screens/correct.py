@@ -22,7 +22,7 @@ db = shared.get_db()
 who = annotator.ask("correct")
 version = shared.active_version(db)
 
-head = st.columns([4, 1])
+head = st.columns([4, 1, 1])  # one line: the queue's filters stay within the first screens of the page
 head[0].caption(f"Annotating as **{md(who)}** · new sentences are tagged by {md(version['name'])}")
 # The guideline one click away (issue 24), drawn only when asked: drawn always (in a popover or a tab),
 # its long text kept the queue's "Show" dropdown from opening in the browser (tests/test_browser.py).
@@ -31,7 +31,7 @@ if show_guideline:
     with st.container(border=True, height=320):
         team_annotate.guideline(db)
 if not accounts.any_accounts(db):  # a typed name; an account's is changed by Log out in the sidebar
-    head[1].button("Not you?", key="correct_change_name", on_click=annotator.forget, type="tertiary")
+    head[2].button("Not you?", key="correct_change_name", on_click=annotator.forget, type="tertiary")
 
 progress_area = st.container()  # counted once the imports below have run
 flash = st.session_state.pop("correct_flash", None)

@@ -28,13 +28,12 @@ def progress(db) -> None:
     text = f"**{done}** done of **{total}** in the queue · {todo} to review"
     if counts["imported"]:
         text += f" ({counts['imported']} imported from files: their annotations are suggestions until reviewed)"
-    st.progress(done / total if total else 0.0, text=text)
-    who = annotator.current()
+    who = annotator.current()  # their own counts on the same line (a line more pushed the filters off screen)
     mine = next((row for row in assignments.progress(db) if row["annotator"] == who), None)
     if mine is not None:
-        speed = "" if mine["per_hour"] is None else f" · {mine['per_hour']:.1f} documents an hour"
-        st.caption(f"You: {mine['done']} done · {mine['waiting']} waiting for you · {mine['skipped']} skipped · "
-                   f"{mine['flagged']} flagged{speed}. Everyone's counts are on the Team screen.")
+        text += (f" · yours: {mine['done']} done, {mine['waiting']} waiting, {mine['skipped']} skipped, "
+                 f"{mine['flagged']} flagged (Team has everyone's)")
+    st.progress(done / total if total else 0.0, text=text)
 
 
 def offer_refresh(db) -> None:
