@@ -1,12 +1,16 @@
 """One label for every occurrence of a string across the queued documents: the plan first (each
 place and what would happen there), then the change, one appended correction per document.
 Part of storage.documents' API (it re-exports occurrences, apply_plan and apply_to_all).
+
+Team documents (overlap 2+, not yet settled) are left out: their suggestions are what every
+annotator starts from, so one annotator's bulk label there would lead the others before review.
 """
 from __future__ import annotations
 
 import sqlite_utils
 
 from core.data import occurrences as places
+from storage import team
 from storage.db import write_transaction
 from core.labels import check_spans
 from storage.entity_types import known_labels
@@ -30,10 +34,21 @@ def _check(db, fragment: str, label: str) -> None:
         raise ValueError(f"unknown label {label!r}, expected one of {', '.join(labels)}")
 
 
+_QUEUED_WITH = " WHERE d.status = 'new' AND instr(d.text, ?) > 0 AND d.id IS NOT ?"
+# overlap as storage.team.overlap_of reads it: the batch's own, else the studio's
+_TEAM = " COALESCE((SELECT overlap FROM document_overlap o WHERE o.document_id = d.id), ?) > 1"
+
+
 def _queued_with(db, fragment: str, exclude_document_id) -> list[dict]:
-    rows = db.query(_DOCUMENTS + " WHERE d.status = 'new' AND instr(d.text, ?) > 0 AND d.id IS NOT ? ORDER BY d.id",
-                    [fragment, exclude_document_id])
+    rows = db.query(_DOCUMENTS + _QUEUED_WITH + " AND NOT" + _TEAM + " ORDER BY d.id",
+                    [fragment, exclude_document_id, team.overlap(db)])
     return [_document(row) for row in rows]
+
+
+def team_left_out(db: sqlite_utils.Database, fragment: str, exclude_document_id=None) -> int:
+    """How many queued documents with the fragment apply_to_all leaves alone as team documents."""
+    sql = "SELECT COUNT(*) AS n FROM documents d" + _QUEUED_WITH + " AND" + _TEAM
+    return next(db.query(sql, [fragment, exclude_document_id, team.overlap(db)]))["n"]
 
 
 def apply_plan(db: sqlite_utils.Database, fragment: str, label: str, exclude_document_id=None) -> list[dict]:
@@ -46,7 +61,8 @@ def apply_plan(db: sqlite_utils.Database, fragment: str, label: str, exclude_doc
 
 def apply_to_all(db: sqlite_utils.Database, fragment: str, label: str, annotator: str, model_version=None,
                  exclude_document_id=None) -> dict:
-    """Label every occurrence of fragment in the queued (status "new") documents.
+    """Label every occurrence of fragment in the queued (status "new") documents, team documents
+    excepted (team_left_out counts them).
 
     An occurrence that overlaps an existing span is left alone and counted as skipped; one
     already labelled exactly so is neither. Each changed document gets one appended correction

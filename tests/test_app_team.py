@@ -128,3 +128,21 @@ def test_the_guideline_is_one_click_away_on_correct_and_an_admin_writes_the_stud
     team.set_guidelines(crew, "root", "# Our rules\nProducts are PROD.")
     at.run()
     assert "Products are PROD." in " ".join(m.value for m in at.markdown)
+
+
+def test_apply_to_all_leaves_team_documents_out_and_says_how_many(crew):
+    shared = documents.add_document(crew, TEXT, "test", predicted_spans=[[0, 2, "PER"]], confidence=0.9)
+    team.set_overlap(crew, "root", 2)
+    solo = documents.add_document(crew, "上海很大", "test", [], confidence=0.1)
+    team.set_document_overlap(crew, [solo], 1, "root")
+    at = log_in("ann")
+    at.switch_page("screens/correct.py").run()
+    assert at.selectbox(key="correct_doc").value == solo
+    at.text_input(key="correct_all_text").set_value("上海")
+    at.selectbox(key="correct_all_type").set_value("LOC")
+    at.button(key="correct_apply_all").click().run()
+    assert not at.exception, at.exception
+    assert any("1 team document(s) left out" in c.value for c in at.caption)
+    at.button(key="correct_apply_confirm").click().run()
+    assert "1 team document(s) left out" in at.success[0].value
+    assert team_versions.document_for(crew, shared, "bo")["spans"] == [[0, 2, "PER"]]  # not ann's bulk label

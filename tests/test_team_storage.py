@@ -3,7 +3,7 @@ what trains (agreed or reviewed only), the review queue and decisions, flags, ba
 and every rule enforced by role whatever a page drew."""
 import pytest
 
-from storage import accounts, documents, reviews, snapshots, team, team_queue, team_versions
+from storage import accounts, apply_all, documents, reviews, snapshots, team, team_queue, team_versions
 import storage.db
 from storage.documents import ConflictError
 
@@ -60,6 +60,18 @@ def test_a_first_version_does_not_train_and_the_second_annotator_cannot_see_it(s
     assert [row["id"] for row in team_queue.queue_for(studio, "bo")] == [doc_id]
     assert team_queue.queue_for(studio, "ada") == []
     assert set(team_versions.versions(studio, doc_id, "rev")) == {"ada"}  # reviewers see every version
+
+
+def test_apply_to_all_leaves_team_documents_as_every_annotator_starts_them(studio):
+    doc_id = gold_document(studio)  # overlap 2: a team document
+    solo = documents.add_document(studio, "上海很大", "test")
+    team.set_document_overlap(studio, [solo], 1, "root")  # a batch of one annotator's documents
+    assert [item["document"]["id"] for item in apply_all.apply_plan(studio, "上海", "LOC")] == [solo]
+    assert apply_all.apply_to_all(studio, "上海", "LOC", "ada") == {"changed": 1, "added": 1, "skipped": 0}
+    assert apply_all.team_left_out(studio, "上海") == 1
+    assert documents.get_document(studio, solo)["spans"] == [[0, 2, "LOC"]]
+    assert documents.get_document(studio, doc_id)["revision"] is None
+    assert team_versions.document_for(studio, doc_id, "bo")["spans"] == [[0, 2, "PER"]]  # not ada's bulk label
 
 
 def test_agreeing_versions_settle_and_train(studio):

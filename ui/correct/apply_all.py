@@ -34,7 +34,8 @@ def counts(found) -> dict:
 def apply_to_all_tab(db, doc_id: int, state: EditState, who: str, model_version: str, after_edit) -> None:
     st.caption("Label every occurrence of a string: in this document (an unsaved edit; Z undoes it) and in the "
                "documents still to review (a new revision each, so their history can undo it). A span already "
-               "there is never replaced: an occurrence that overlaps one is left alone.")
+               "there is never replaced: an occurrence that overlaps one is left alone. Team documents (several "
+               "annotators each) are left out: nobody's bulk label may lead the others.")
     with st.form("correct_all_form", border=False):
         c1, c2 = st.columns([2, 1])
         fragment = c1.text_input("String", key="correct_all_text")
@@ -51,16 +52,23 @@ def apply_to_all_tab(db, doc_id: int, state: EditState, who: str, model_version:
     elsewhere = apply_all.apply_plan(db, fragment, label, exclude_document_id=doc_id)
     found = here + [o for item in elsewhere for o in item["occurrences"]]
     if not found:
-        st.info(f"{md(fragment)} occurs neither in this document nor in any document still to review.")
+        left_out = apply_all.team_left_out(db, fragment, exclude_document_id=doc_id)
+        st.info(f"{md(fragment)} occurs neither in this document nor in any document still to review"
+                + (f" but {left_out} team document(s), left out: each annotator labels those alone until review."
+                   if left_out else "."))
         return
     total = counts(found)
     st.dataframe(pd.DataFrame(_rows(doc_id, state, here, elsewhere)), hide_index=True, width="stretch",
                  key="correct_all_places")
     untouched = len(apply_all.occurrences(db, fragment, exclude_document_id=doc_id)) - sum(
         len(item["occurrences"]) for item in elsewhere)
+    team_docs = apply_all.team_left_out(db, fragment, exclude_document_id=doc_id)
     st.caption(f"{len(found)} place(s): {total[places.ADD]} to label, {total[places.ALREADY]} already labelled, "
                f"{total[places.BLOCKED]} left alone (they overlap a span)."
-               + (f" {untouched} more in corrected or imported documents are not changed." if untouched else ""))
+               + (f" {untouched} more in {'corrected, imported or team' if team_docs else 'corrected or imported'} "
+                  "documents are not changed." if untouched else "")
+               + (f" {team_docs} team document(s) left out: each annotator labels those alone until review."
+                  if team_docs else ""))
     if not total[places.ADD]:
         return
     if st.button(f"Label {total[places.ADD]} place(s) as {label}", key="correct_apply_confirm", type="primary"):
@@ -74,5 +82,6 @@ def apply_to_all_tab(db, doc_id: int, state: EditState, who: str, model_version:
         st.session_state["correct_flash"] = (
             "success", f"{md(fragment)} as {label}: {mine + result['added']} span(s) added, {mine} in this document "
                        f"(unsaved) and {result['added']} in {result['changed']} other document(s); "
-                       f"{total[places.ALREADY]} already labelled; {total[places.BLOCKED]} left alone.")
+                       f"{total[places.ALREADY]} already labelled; {total[places.BLOCKED]} left alone"
+                       + (f"; {team_docs} team document(s) left out." if team_docs else "."))
         after_edit()
