@@ -2,18 +2,22 @@
 ada and bo each open it on Correct, see the model's spans (never each other's), fix it differently
 and save with Enter; it does not train and the Train screen says 0 documents; the reviewer (an
 admin) sees both versions side by side on Team with the differences outlined, accepts ada's, and
-the Train screen and the snapshot a training job reads now hold ada's spans.
+the Train screen counts it; Improve (a real job on the tiny model, half a minute) trains a new
+version whose snapshot holds ada's spans, not bo's.
 
 Needs Debian's chromium and playwright, as tests/test_browser.py; skipped, saying so, without them.
 """
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from pathlib import Path
 
+from conftest import write_corpus
+from helpers.app import wait_for_end
 from helpers.browser import CHROMIUM, Annotator, open_screen, serve, settle, spans_shown
 
 PASSWORD = "correct horse battery"
@@ -61,16 +65,21 @@ def train_count(tab) -> str:
     return tab.get_by_text("reviewed documents to learn from").first.inner_text()
 
 
-def test_two_annotators_disagree_a_reviewer_settles_it_and_it_trains(browser, tiny_model, tmp_path):  # noqa: F811
-    from storage import accounts, documents, snapshots, team, team_versions
+def test_two_annotators_disagree_a_reviewer_settles_it_and_it_trains(browser, studio):  # noqa: F811
+    from launcher.jobs import job_dir
+    from storage import accounts, documents, team, team_versions
     from storage.db import connect
+    from storage.jobs import list_jobs
+    from storage.versions import list_versions
 
-    db = connect(tmp_path / "team.db")
+    for corpus in ("msra", "pd"):  # what the improve recipe replays
+        write_corpus(studio["data"] / "corpora" / corpus)
+    db = connect(studio["db"])
     for name, role in (("root", "admin"), ("ada", "annotator"), ("bo", "annotator")):
         accounts.add_account(db, name, PASSWORD, role)
     doc_id = documents.add_document(db, TEXT, "browser test", PREDICTED, "default", confidence=0.1)
     team.set_overlap(db, "root", 2)
-    with serve(tmp_path / "team.db", str(tiny_model)) as url:
+    with serve(studio["db"], os.environ["NER_STUDIO_MODEL"]) as url:  # the studio fixture's env, data folder included
         assert annotate(browser, url, "ada", "2", "LOC") == PREDICTED
         assert annotate(browser, url, "bo", "3", "ORG") == PREDICTED  # the model's spans, not ada's
         assert team_versions.state_of(db, doc_id) == "disputed"
@@ -88,9 +97,17 @@ def test_two_annotators_disagree_a_reviewer_settles_it_and_it_trains(browser, ti
         lead.get_by_text(f"Reviewed document #{doc_id} (accepted)").wait_for()
         settle(lead)
         assert train_count(lead).startswith("1 reviewed documents")
+        lead.get_by_label("Time budget, minutes (training, evaluation and saving)").first.fill("0.5")
+        lead.get_by_label("Version name (blank: v<job>-<date>-<time>)").first.fill("team")  # Improve, above Advanced
+        lead.get_by_role("button", name="Improve the active model").click()
+        settle(lead)
+        [job] = list_jobs(db)
+        job = wait_for_end(studio["db"], job["id"])
+        assert job["state"] == "finished", job["log_tail"]
         lead.context.close()
 
-    written = snapshots.write_snapshot(db, tmp_path / "train.jsonl")
-    assert written["train"] == 1
-    record = json.loads((tmp_path / "train.jsonl").read_text(encoding="utf-8"))
-    assert record == {"text": TEXT, "spans": [[0, 2, "PER"], [3, 5, "LOC"]]}
+    assert job["params"]["corrections_count"] == 1
+    snapshot = job_dir(studio["data"].parent, job["id"]) / "corrections.jsonl"
+    record = json.loads(snapshot.read_text(encoding="utf-8"))
+    assert record == {"text": TEXT, "spans": [[0, 2, "PER"], [3, 5, "LOC"]]}  # ada's 上海, not bo's
+    assert "team" in [version["name"] for version in list_versions(db)]
