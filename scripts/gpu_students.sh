@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 20's m3e-small students on a lent GPU, four at once: {m3e-small, + LAC stacked} x {MSRA + People's
 # Daily, + the silver news}; then MSRA dev and modern dev for each, and the best (MSRA dev + modern dev all
-# four) packed for the trip back. What the lease carried (64 MiB in all; the repository's two model
+# four) packed for the trip back. `bash scripts/gpu_carry.sh` builds what the lease carries (64 MiB in all; the repository's two model
 # weights were left behind as symbolic links): .devcarry/whl (pytorch-crf, seqeval wheels),
 # .devcarry/m3e-small (data/encoders/m3e-small in float16), .devcarry/data.tar.xz (data/corpora/msra,
 # pd, the first 90,000 sentences of inews-silver, data/encoders/lac).
