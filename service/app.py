@@ -67,16 +67,22 @@ class BodyLimit:
             more = message.get("more_body", False)
             if size > self.limit:
                 return await _too_large(send, self.limit)
-        body, sent = b"".join(chunks), False
+        return await self.app(scope, replaying(b"".join(chunks), receive), send)
 
-        async def replay():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        return await self.app(scope, replay, send)
+def replaying(body: bytes, receive):
+    """An ASGI receive that hands the already-read body over once, then defers to the real one
+    (which reports the client's disconnect)."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def _too_large(send, limit: int) -> None:
