@@ -117,7 +117,8 @@ def progress(db: sqlite_utils.Database) -> list[dict]:
     names = set(saves) | set(agreement)
     counted = {}
     for key, sql in (("assigned", "SELECT annotator AS name, COUNT(*) AS n FROM assignments GROUP BY annotator"),
-                     ("flagged", "SELECT annotator AS name, COUNT(*) AS n FROM flags GROUP BY annotator"),
+                     ("flagged", "SELECT annotator AS name, COUNT(*) AS n FROM flags "
+                                 "WHERE resolution IS NOT 'reopened' GROUP BY annotator"),  # a reopen is no flag
                      ("reviewed", "SELECT reviewer AS name, COUNT(DISTINCT document_id) AS n FROM reviews "
                                   "WHERE reviewer IS NOT NULL GROUP BY reviewer")):
         counted[key] = {row["name"]: row["n"] for row in db.query(sql)}

@@ -5,7 +5,8 @@ documents with two or more versions that differ, most disagreeing first. A decis
 version whole, merges them span by span, or is the reviewer's own edit; it is written as the
 document's correction (status "corrected": what trains) with a reviews row saying how it was made.
 Annotators flag a document with a comment, mark it bad text (status "rejected": it never trains
-and leaves every queue, until a reviewer undoes it) or comment on a span.
+and leaves every queue, until a reviewer undoes it) or comment on a span. A reviewer may reopen a
+settled team document: it goes back to its annotators and stops training until it settles again.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from storage.documents import ConflictError, _append_correction, get_document
 from storage.entity_types import known_labels
 
 DECISIONS = ("accepted", "merged", "edited")
+REOPENED = "reopened"  # a flags row's resolution: a reviewer sent a settled document back (reopen)
 
 
 def open_flags(db: sqlite_utils.Database, reviewer: str | None, document_id: int | None = None) -> list[dict]:
@@ -90,6 +92,50 @@ def resolve(db: sqlite_utils.Database, document_id: int, reviewer: str, spans, d
 
 def reviews_of(db: sqlite_utils.Database, document_id: int) -> list[dict]:
     return [decode(row) for row in db.query("SELECT * FROM reviews WHERE document_id = ? ORDER BY id", [document_id])]
+
+
+def settled_documents(db: sqlite_utils.Database, reviewer: str | None) -> list[dict]:
+    """[{"id", "text", "decision", "by", "at"}]: team documents agreed or reviewed, the latest
+    settled first, as a reviewer may reopen them."""
+    team.require(db, reviewer, team.REVIEWERS, "see the settled documents")
+    rows = db.query("""SELECT d.id, d.text, r.decision, COALESCE(r.reviewer, 'agreed') AS by, r.created_at AS at
+                       FROM documents d JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE document_id = d.id)
+                       WHERE d.status IN (%s) ORDER BY r.id DESC""" % ", ".join("?" for _ in team_versions.SETTLED),
+                    list(team_versions.SETTLED))
+    return [row for row in rows if team.is_team_document(db, row["id"])]
+
+
+def reopen(db: sqlite_utils.Database, document_id: int, reviewer: str, reason: str = "") -> int:
+    """Reviewers and admins: a settled team document goes back to its annotators. It stops training
+    (its status returns to what it had before: "new", or "imported"), waits again in the queue of
+    each annotator (their older versions stay in their history, the latest one their starting
+    point) and settles again as before, on versions saved from now on. Recorded as a flag answered
+    at once ("reopened"; no migration needed): history_of lists it with who and when."""
+    with write_transaction(db):
+        team.require(db, reviewer, team.REVIEWERS, "reopen documents")
+        doc = get_document(db, document_id)
+        if doc["status"] not in team_versions.SETTLED or not team.is_team_document(db, document_id):
+            raise ValueError(f"document {document_id} is not a settled team document (status {doc['status']!r})")
+        imported = one(db, "SELECT 1 AS found FROM corrections WHERE document_id = ? AND annotator LIKE 'import:%'",
+                       [document_id])
+        at = now()
+        flag_id = db["flags"].insert({"document_id": document_id, "annotator": reviewer, "kind": "flag",
+                                      "comment": (reason or "").strip(), "status_before": doc["status"],
+                                      "created_at": at, "resolved_by": reviewer, "resolved_at": at,
+                                      "resolution": REOPENED}).last_pk
+        db.execute("UPDATE documents SET status = ? WHERE id = ?", ["imported" if imported else "new", document_id])
+        return flag_id
+
+
+def history_of(db: sqlite_utils.Database, document_id: int) -> list[dict]:
+    """The document's review history, oldest first: [{"decision", "by", "at", "note"}], each
+    decision ("agreed", "accepted", "merged", "edited") and each "reopened"."""
+    events = [{"decision": r["decision"], "by": r["reviewer"] or ", ".join(r["versions"]), "at": r["created_at"],
+               "note": r["accepted_annotator"]} for r in reviews_of(db, document_id)]
+    events += [{"decision": REOPENED, "by": row["resolved_by"], "at": row["resolved_at"], "note": row["comment"]}
+               for row in db.query("SELECT * FROM flags WHERE document_id = ? AND resolution = ? ORDER BY id",
+                                   [document_id, REOPENED])]
+    return sorted(events, key=lambda event: event["at"])
 
 
 def _answer_flags(db, document_id: int, reviewer: str, resolution: str) -> None:

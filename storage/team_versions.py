@@ -19,11 +19,21 @@ from storage.entity_types import known_labels
 SETTLED = ("corrected",)  # agreed or reviewed: the versions are no secret any more
 
 
+# The newest version any settling decision saw ({document}: the document's id in SQL). Once a settled
+# document is reopened (storage/reviews.py's reopen), only versions newer than that count towards
+# settling it again; the older ones stay in each annotator's history (own_history).
+SETTLED_UP_TO = """COALESCE((SELECT MAX(CAST(j.value AS INTEGER)) FROM reviews r, json_each(r.versions_json) j
+                              WHERE r.document_id = {document}), 0)"""
+
+
 def _latest(db, document_id: int) -> dict[str, dict]:
-    """{annotator: their latest version (decoded, spans as lists)} of the document."""
-    rows = db.query("""SELECT v.* FROM annotator_versions v WHERE v.document_id = ? AND v.id = (
+    """{annotator: their latest version (decoded, spans as lists)} of the document; of a reopened
+    document, only those saved since it was reopened."""
+    since = 0 if get_document(db, document_id)["status"] in SETTLED else \
+        one(db, "SELECT " + SETTLED_UP_TO.format(document="?") + " AS up_to", [document_id])["up_to"]
+    rows = db.query("""SELECT v.* FROM annotator_versions v WHERE v.document_id = ? AND v.id > ? AND v.id = (
                            SELECT MAX(id) FROM annotator_versions WHERE document_id = v.document_id
-                           AND annotator = v.annotator) ORDER BY v.annotator""", [document_id])
+                           AND annotator = v.annotator) ORDER BY v.annotator""", [document_id, since])
     return {row["annotator"]: decode(row) for row in rows}
 
 

@@ -146,3 +146,17 @@ def test_apply_to_all_leaves_team_documents_out_and_says_how_many(crew):
     at.button(key="correct_apply_confirm").click().run()
     assert "1 team document(s) left out" in at.success[0].value
     assert team_versions.document_for(crew, shared, "bo")["spans"] == [[0, 2, "PER"]]  # not ann's bulk label
+
+
+def test_a_reviewer_reopens_a_settled_document_for_its_annotators(crew):
+    doc_id = disputed(crew)
+    reviews.resolve(crew, doc_id, "rev", BO, "accepted", accepted="bo")
+    at = team_page("rev")
+    assert at.selectbox(key="team_reopen_doc").value == doc_id
+    at.text_input(key="team_reopen_reason").set_value("上海: ask again")
+    at.button(key=f"team_reopen_{doc_id}").click().run()
+    assert not at.exception, at.exception
+    assert "back in its annotators' queues" in " ".join(s.value for s in at.success)
+    assert trained(crew) == {} and reviews.history_of(crew, doc_id)[-1]["note"] == "上海: ask again"
+    assert "team_reopen_doc" not in [s.key for s in at.selectbox]  # nothing settled now
+    assert team_versions.document_for(crew, doc_id, "ann")["spans"] == ADA  # ann's own version to start from

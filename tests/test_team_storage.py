@@ -83,7 +83,7 @@ def test_agreeing_versions_settle_and_train(studio):
     assert [r["decision"] for r in reviews.reviews_of(studio, doc_id)] == ["agreed"]
     assert team_queue.queue_for(studio, "bo") == []
     with pytest.raises(ValueError, match="settled already"):
-        team_versions.save_version(studio, doc_id, BO, "bo", base_version=team_versions.own_version(studio, doc_id, "bo")["id"])
+        team_versions.save_version(studio, doc_id, BO, "bo", base_version=latest(studio, doc_id, "bo"))
 
 
 def test_disagreeing_versions_wait_for_a_reviewer_and_then_train_the_review(studio):
@@ -193,3 +193,61 @@ def test_guidelines_default_to_the_bundled_one_and_only_admins_write_their_own(s
     assert team.guidelines(studio)["text"].startswith("# Our rules") and team.guidelines(studio)["updated_by"] == "root"
     team.set_guidelines(studio, "root", "")
     assert not team.guidelines(studio)["own"]
+
+
+def agreed_document(db) -> int:
+    doc_id = gold_document(db)
+    team_versions.save_version(db, doc_id, ADA, "ada")
+    team_versions.save_version(db, doc_id, ADA, "bo")
+    assert team_versions.state_of(db, doc_id) == "agreed" and trained(db) == {doc_id: ADA}
+    return doc_id
+
+
+def test_a_reviewer_reopens_a_settled_document_and_it_stops_training_and_waits_for_the_annotators(studio):
+    doc_id = agreed_document(studio)
+    reviews.reopen(studio, doc_id, "rev", "LOC or ORG? ask again")
+    assert trained(studio) == {} and documents.get_document(studio, doc_id)["status"] == "new"
+    assert documents.reviewed_documents(studio) == []
+    for name in ("ada", "bo"):
+        assert [row["id"] for row in team_queue.queue_for(studio, name)] == [doc_id]
+        assert len(team_versions.own_history(studio, doc_id, name)) == 1  # their version stays
+    opened = team_versions.document_for(studio, doc_id, "ada")
+    assert opened["team"] and opened["spans"] == ADA  # ada starts from her own version
+    assert team_versions.state_of(studio, doc_id) == "waiting" and reviews.review_queue(studio, "rev") == []
+    [*_, reopened] = reviews.history_of(studio, doc_id)
+    assert (reopened["decision"], reopened["by"], reopened["note"]) == ("reopened", "rev", "LOC or ORG? ask again")
+    assert reopened["at"] and [e["decision"] for e in reviews.history_of(studio, doc_id)] == ["agreed", "reopened"]
+    assert reviews.open_flags(studio, "rev") == []  # a reopen is no open flag
+
+
+def latest(db, doc_id, name) -> int:
+    return team_versions.own_version(db, doc_id, name)["id"]
+
+
+def test_a_reopened_document_settles_again_only_on_versions_saved_since(studio):
+    doc_id = agreed_document(studio)
+    reviews.reopen(studio, doc_id, "root")
+    team_versions.save_version(studio, doc_id, BO, "bo", base_version=latest(studio, doc_id, "bo"))
+    assert trained(studio) == {}  # ada's older version does not count: still waiting for her
+    assert [row["id"] for row in team_queue.queue_for(studio, "ada")] == [doc_id]
+    assert team_queue.queue_for(studio, "bo") == []
+    team_versions.save_version(studio, doc_id, ADA, "ada", base_version=latest(studio, doc_id, "ada"))
+    assert team_versions.state_of(studio, doc_id) == "disputed"
+    assert [row["id"] for row in reviews.review_queue(studio, "rev")] == [doc_id]
+    reviews.resolve(studio, doc_id, "rev", BO, "accepted", accepted="bo")
+    assert trained(studio) == {doc_id: BO}
+    assert len(team_versions.own_history(studio, doc_id, "ada")) == 2
+
+
+def test_an_annotator_may_not_reopen_and_only_settled_team_documents_reopen(studio):
+    doc_id = agreed_document(studio)
+    with pytest.raises(team.Forbidden, match="only reviewers or admins may reopen"):
+        reviews.reopen(studio, doc_id, "ada")
+    assert trained(studio) == {doc_id: ADA}
+    assert [row["id"] for row in reviews.settled_documents(studio, "rev")] == [doc_id]
+    reviews.reopen(studio, doc_id, "rev")
+    assert reviews.settled_documents(studio, "rev") == []
+    with pytest.raises(ValueError, match="not a settled team document"):
+        reviews.reopen(studio, doc_id, "rev")  # open already
+    with pytest.raises(team.Forbidden):
+        reviews.settled_documents(studio, "bo")

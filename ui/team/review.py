@@ -59,11 +59,41 @@ def _answer(flag_id: int, who: str, undo: bool) -> None:
     _flash("success", "The document is back in the queue." if undo else "Confirmed: it stays out of training.")
 
 
+def _reopen(doc_id: int, who: str) -> None:
+    from ui.shared import get_db
+
+    try:
+        reviews.reopen(get_db(), doc_id, who, st.session_state.get("team_reopen_reason", ""))
+    except (ValueError, team.Forbidden) as error:
+        _flash("error", f"Not reopened: {md(error)}")
+        return
+    _flash("success", f"Reopened document #{doc_id}: it is back in its annotators' queues and no longer trains.")
+
+
+def reopen_panel(db, who: str) -> None:
+    """Settled team documents (agreed or reviewed), the latest first: reopen one for its annotators."""
+    settled = reviews.settled_documents(db, who)
+    with st.expander(f"Settled documents: {len(settled)} · reopen one for its annotators"):
+        if not settled:
+            st.caption("No team document is settled yet.")
+            return
+        rows = {row["id"]: row for row in settled}
+        doc_id = st.selectbox("Settled document", list(rows), key="team_reopen_doc", format_func=lambda i: (
+            f"#{i} · {rows[i]['decision']} by {rows[i]['by']} · {formats.preview(rows[i]['text'])}"))
+        for event in reviews.history_of(db, doc_id):
+            st.caption(f"{event['at'][:16]} · {md(event['decision'])} by {md(event['by'] or '')}"
+                       + (f" · {md(event['note'])}" if event["note"] else ""))
+        st.text_input("Why (the annotators' history keeps it)", key="team_reopen_reason")
+        st.button("Reopen: back to the annotators, stop training it", key=f"team_reopen_{doc_id}",
+                  on_click=_reopen, args=(doc_id, who))
+
+
 def review_panel(db, who: str) -> None:
     if not team.can_review(db, who):
         st.info("Reviewing is for reviewers and admins.")
         return
     show_flash()
+    reopen_panel(db, who)
     rows = reviews.review_queue(db, who)
     if not rows:
         st.success("Nothing to review: no open flags, and every document's versions agree.")
