@@ -78,30 +78,51 @@ def _add(db, record: Record, source: str, name: str, line: int, reviewed: bool, 
     return document_id
 
 
-def export_records(db: sqlite_utils.Database, statuses=ANNOTATED) -> list[Record]:
+def _versions(db) -> dict[int, list[dict]]:
+    """{document id: each annotator's latest version, by name}, of settled documents only: before
+    that, a version is no one's to read but its annotator's and the reviewers' (storage/team_versions.py)."""
+    out: dict[int, list[dict]] = {}
+    for row in db.query("""SELECT v.document_id, v.annotator, v.created_at, v.spans_json FROM annotator_versions v
+                           JOIN documents d ON d.id = v.document_id AND d.status = 'corrected'
+                           WHERE v.id = (SELECT MAX(id) FROM annotator_versions
+                                         WHERE document_id = v.document_id AND annotator = v.annotator)
+                           ORDER BY v.document_id, v.annotator"""):
+        out.setdefault(row["document_id"], []).append({"annotator": row["annotator"], "created_at": row["created_at"],
+                                                       "spans": json.loads(row["spans_json"])})
+    return out
+
+
+def export_records(db: sqlite_utils.Database, statuses=ANNOTATED, versions: bool = False) -> list[Record]:
     """The documents (annotated ones by default: corrected, or imported and not yet reviewed), each
-    with its latest spans, who saved them and when, and the suggestions it started from."""
+    with its latest spans, who saved them and when, and the suggestions it started from; versions:
+    a settled team document's annotators' own versions too, under extra["versions"]."""
     latest = {row["document_id"]: row for row in db.query(
         "SELECT c.document_id, c.annotator, c.created_at, c.model_version FROM corrections c "
         "WHERE c.id = (SELECT MAX(id) FROM corrections WHERE document_id = c.document_id)")}
-    records = []
+    records, own = [], _versions(db) if versions else {}
     for doc in documents_in(db, statuses):
         saved = latest.get(doc["id"])
         records.append(Record(
             doc["text"], [tuple(s) for s in doc["spans"]], annotated=doc["status"] == "corrected",
             annotator=saved["annotator"] if saved else None, annotated_at=saved["created_at"] if saved else None,
             suggested_by=(saved and saved["model_version"]) or doc["predicted_by"], confidence=doc["confidence"],
-            extra={"document_id": doc["id"], "suggested": doc["predicted_spans"]}))
+            extra={"document_id": doc["id"], "suggested": doc["predicted_spans"],
+                   **({"versions": own[doc["id"]]} if doc["id"] in own else {})}))
     return records
 
 
-def export_string(db: sqlite_utils.Database, kind: str, provenance: bool = True, statuses=ANNOTATED) -> str:
-    """The annotated documents in one of EXPORTS, as the file's text; provenance: who, when, which model."""
-    records = export_records(db, statuses)
+def export_string(db: sqlite_utils.Database, kind: str, provenance: bool = True, statuses=ANNOTATED,
+                  versions: bool = False) -> str:
+    """The annotated documents in one of EXPORTS, as the file's text; provenance: who, when, which model.
+    versions (Label Studio only, off by default): each settled team document also carries each
+    annotator's own latest version as an annotation (completed_by their name, created_at when saved)."""
+    if versions and (kind != "label-studio" or not provenance):
+        raise ValueError("each annotator's version goes into Label Studio JSON only, with provenance")
+    records = export_records(db, statuses, versions)
     if not provenance:
         records = [Record(r.text, r.spans, r.annotated, confidence=r.confidence) for r in records]
     if kind == "label-studio":
-        tasks = [label_studio.record_task(r, suggested=r.extra.get("suggested")) for r in records]
+        tasks = [label_studio.record_task(r, r.extra.get("suggested"), r.extra.get("versions")) for r in records]
         return json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
     for r in records:
         r.extra.pop("suggested", None)

@@ -1,7 +1,7 @@
 """`python -m storage.interchange`: other tools' files into and out of the studio database from the
 command line, with the Correct screen's rules (storage/interchange.py):
     python -m storage.interchange import FILE --as NAME [--db DB] [--format F] [--reviewed] [--no-suggest]
-    python -m storage.interchange export -o OUT --format F [--db DB] [--no-provenance]
+    python -m storage.interchange export -o OUT --format F [--db DB] [--no-provenance] [--versions]
 
 An import's annotations are suggestions waiting for review unless --reviewed (then corrections by
 NAME, who vouches for them); documents without spans (plain text, CSV) get the active model's
@@ -50,6 +50,9 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--format", choices=interchange.EXPORTS, required=True)
     out.add_argument("--no-provenance", action="store_true",
                      help="leave out who annotated each document, when and with which model's suggestions")
+    out.add_argument("--versions", action="store_true",
+                     help="label-studio only: a settled team document also carries each annotator's own version "
+                          "as an annotation (completed_by their name)")
     add.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # after the command, too
     out.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return top
@@ -122,7 +125,7 @@ def _suggest(db, document_ids) -> bool:
 
 def export(args) -> int:
     db = connect(args.db)
-    text = interchange.export_string(db, args.format, provenance=not args.no_provenance)
+    text = interchange.export_string(db, args.format, provenance=not args.no_provenance, versions=args.versions)
     write_output(args.output, lambda path: Path(path).write_text(text, encoding="utf-8"))
     counts = documents.status_counts(db)
     print(f"{sum(counts[s] for s in documents.ANNOTATED)} document(s) ({counts['corrected']} reviewed, "

@@ -93,3 +93,36 @@ def test_plain_text_and_csv_come_in_for_the_model_to_suggest(db, tmp_path, tiny_
     ids = text["untagged_ids"] + table["untagged_ids"]
     tagged = suggestions.suggest(db, ids, Tagger.from_folder(tiny_model).tag_texts, "tiny")
     assert tagged == ids and {documents.get_document(db, i)["predicted_by"] for i in ids} == {"tiny"}
+
+
+def test_label_studio_export_can_carry_each_annotators_version_and_reads_back_as_the_settled_one(tmp_path):
+    from storage import accounts, reviews, team, team_versions
+    from storage.interchange_cli import main
+
+    studio = connect(tmp_path / "studio.db")
+    for name, role in (("root", "admin"), ("ada", "annotator"), ("bo", "annotator")):
+        accounts.add_account(studio, name, "a long password", role)
+    team.set_overlap(studio, "root", 2)
+    doc_id = documents.add_document(studio, "张三在上海工作", "test", predicted_spans=[[0, 2, "PER"]])
+    waiting = documents.add_document(studio, "李四去北京", "test")
+    team_versions.save_version(studio, doc_id, [[0, 2, "PER"], [3, 5, "LOC"]], "ada")
+    team_versions.save_version(studio, doc_id, [[0, 2, "PER"], [3, 5, "ORG"]], "bo")
+    team_versions.save_version(studio, waiting, [[0, 2, "PER"]], "ada")  # not settled: stays private
+    reviews.resolve(studio, doc_id, "root", [[0, 2, "PER"]], "edited")  # neither version
+    [plain] = json.loads(interchange.export_string(studio, "label-studio"))
+    assert len(plain["annotations"]) == 1  # off by default
+    assert main(["export", "-o", str(tmp_path / "out.json"), "--format", "label-studio", "--versions",
+                 "--db", str(tmp_path / "studio.db")]) == 0
+    [task] = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    saved = {v["annotator"]: v["created_at"] for v in team_versions.versions(studio, doc_id, "root").values()}
+    *own, settled = task["annotations"]
+    assert [(a["completed_by"], a["created_at"], [r["value"]["labels"][0] for r in a["result"]]) for a in own] == [
+        ("ada", saved["ada"], ["PER", "LOC"]), ("bo", saved["bo"], ["PER", "ORG"])]
+    assert [r["value"]["labels"][0] for r in settled["result"]] == ["PER"] and "completed_by" not in settled
+
+    back = connect(tmp_path / "back.db")
+    result = interchange.import_file(back, tmp_path / "out.json", "label-studio", "import:out.json",
+                                     reviewed=True, importer="root")
+    assert documents.get_document(back, result["document_ids"][0])["spans"] == [[0, 2, "PER"]]
+    with pytest.raises(ValueError, match="Label Studio JSON only"):
+        interchange.export_string(studio, "doccano", versions=True)

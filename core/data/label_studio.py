@@ -209,10 +209,12 @@ def results(spans, text: str, label_map=None, scores=None, from_name=FROM_NAME, 
     return out
 
 
-def record_task(record: Record, suggested=None) -> dict:
+def record_task(record: Record, suggested=None, versions=None) -> dict:
     """A task for Label Studio's import: a person's spans as an annotation, the model's (suggested,
     or the record's own spans when nobody reviewed them) as a prediction; who, when and which model
-    under meta.ner_studio, which Label Studio keeps and our reader reads back."""
+    under meta.ner_studio, which Label Studio keeps and our reader reads back. versions: each
+    annotator's own ({"annotator", "created_at", "spans"}), annotations before the record's (the
+    latest, which task_record reads back)."""
     task = {"data": {"text": record.text}}
     meta = {k: v for k, v in (("document_id", record.extra.get("document_id")), ("annotator", record.annotator),
                               ("annotated_at", record.annotated_at), ("suggested_by", record.suggested_by))
@@ -220,7 +222,9 @@ def record_task(record: Record, suggested=None) -> dict:
     if meta:
         task["meta"] = {"ner_studio": meta}
     if record.annotated:
-        task["annotations"] = [{"result": results(record.spans or [], record.text), "ground_truth": False,
+        task["annotations"] = [*({"result": results(v["spans"], record.text), "completed_by": v["annotator"],
+                                  "created_at": v["created_at"], "ground_truth": False} for v in versions or ()),
+                               {"result": results(record.spans or [], record.text), "ground_truth": False,
                                 **({"created_at": record.annotated_at} if record.annotated_at else {})}]
     prediction = record.spans if not record.annotated else suggested
     if prediction is not None and (record.suggested_by or not record.annotated):
