@@ -11,7 +11,7 @@ import launcher
 from core.training import heldout
 from core.data.corpus_files import corpora_root, corpus_folder, split_paths
 from core.training.improve import ImproveRecipe, improve_params
-from core.model.model import HEADS
+from core.model.config import HEADS
 from core.training.settings import TrainSettings
 from storage import jobs
 from storage import snapshots

@@ -2,14 +2,15 @@
 
 A saved model is a folder: config.json (our settings and the encoder's config), weights in
 model.safetensors, char_vocab.json, and what training writes beside them (curves, scores, the
-run's settings). Loading reads JSON and safetensors only, never a pickle. The file names below
-are the only place that knows them, but for char_vocab.json (core/text.py's CharVocab), lac_vocab.json
-(core/model/lac.py) and the seal, checksums.json (core/model/integrity.py): each module that reads a file names it.
+run's settings). Loading reads JSON and safetensors only, never a pickle. The file names, in
+core/model/config.py (no torch there), are the only place that knows them, but for char_vocab.json
+(core/text.py's CharVocab), lac_vocab.json (core/model/lac.py) and the seal, checksums.json
+(core/model/integrity.py): each module that reads a file names it.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -17,43 +18,13 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from core.atomic import write_folder
+from core.labels import tag_types
+# The torch-free names live in config.py; imported here too, so `from core.model.model import X` still works.
+from core.model.config import (CONFIG_FILE, CURVES_FILE, ENCODER_TYPES, HEADS, INITS, SCORES_FILE,  # noqa: F401
+                               STACKS, TRAINING_FILE, WEIGHTS_FILE, NerConfig, is_model_folder, read_json)
 from core.model.crf import CRF, check_allowed
 from core.model.integrity import seal, verify
-from core.labels import DEFAULT_TAGS, tag_types
 from core.text import CharVocab, pad_chars
-
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
-CURVES_FILE = "curves.json"  # one row per epoch: losses, dev F1 (the Model screen's curves)
-SCORES_FILE = "scores.json"  # {evaluation set: evaluate() result} measured after training
-TRAINING_FILE = "training.json"  # how the run went: argv, device, settings, seconds
-HEADS = ("crf", "softmax")
-INITS = ("pretrained", "embeddings", "random")
-ENCODER_TYPES = ("transformer", "lac")  # lac: Baidu LAC's embedding + BiGRU alone (the fast model)
-STACKS = (None, "lac")  # lac: LAC's BiGRU output beside the transformer's vector, per character
-
-
-@dataclass
-class NerConfig:
-    tags: list[str] = field(default_factory=lambda: list(DEFAULT_TAGS))
-    head: str = "crf"  # crf learns which tag may follow which; softmax is the baseline
-    num_layers: int | None = None  # first N encoder layers; None keeps them all
-    init: str = "pretrained"  # pretrained | embeddings (only the embedding rows) | random
-    dropout: float = 0.1
-    encoder_source: str = ""  # where the encoder came from, for the model card
-    encoder_type: str = "transformer"  # transformer (any Hugging Face encoder) | lac
-    stack: str | None = None  # "lac": LAC's 256-d BiGRU features stacked beside the transformer's
-
-    def __post_init__(self):
-        if self.head not in HEADS:
-            raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
-        if self.encoder_type not in ENCODER_TYPES:
-            raise ValueError(f"encoder_type must be one of {ENCODER_TYPES}, got {self.encoder_type!r}")
-        if self.stack not in STACKS or (self.stack and self.encoder_type != "transformer"):
-            raise ValueError(f"stack must be one of {STACKS} over a transformer, got {self.stack!r} "
-                             f"over {self.encoder_type!r}")
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
 
 
 class NerModel(nn.Module):
@@ -236,13 +207,3 @@ def load_model(folder, device: str | torch.device = "cpu") -> NerModel:
     dtype = next(model.parameters()).dtype
     model.load_state_dict({k: v.to(dtype) for k, v in state.items()})
     return model.to(device).eval()
-
-
-def is_model_folder(folder) -> bool:
-    return Path(folder, CONFIG_FILE).is_file()
-
-
-def read_json(folder, name: str, default=None):
-    """One of a model folder's JSON files (CURVES_FILE, SCORES_FILE, ...), default if absent."""
-    path = Path(folder, name)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.model.crf import PARAMETER_NAMES
-from core.model.model import CONFIG_FILE, WEIGHTS_FILE, read_json
+from core.model.config import CONFIG_FILE, WEIGHTS_FILE, read_json
 
 CRF_KEYS = tuple(f"crf.{name}" for name in PARAMETER_NAMES)  # NerModel keeps its CRF as .crf
 

@@ -13,9 +13,8 @@ from pathlib import Path
 from core import paths
 from core.atomic import write_text, write_json
 from core.data.corpus_files import BUNDLED
-from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
+from core.model.config import CURVES_FILE, SCORES_FILE, TRAINING_FILE, read_json
 from core.training.options import RunOptions
-from core.training.run import run
 from core.training.run_cli import JsonLinesSink, ProgressBar
 from core.training.settings import TrainSettings
 
@@ -85,6 +84,8 @@ def write_table(rows: list[dict], path: Path, title: str, command: str, budget: 
 
 
 def run_args(args: argparse.Namespace, command: str) -> int:
+    from core.training.run import run  # here: it imports torch, which the study's flags never need
+
     study_dir = Path(args.out) / args.study
     models = study_dir / "models"  # git-ignored: the weights are large, the JSON rows are not
     models.mkdir(parents=True, exist_ok=True)

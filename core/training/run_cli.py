@@ -9,9 +9,8 @@ import os
 from dataclasses import fields
 from pathlib import Path
 
-from core.model.model import HEADS, INITS, STACKS
+from core.model.config import HEADS, INITS, STACKS
 from core.training.options import SAVE_DTYPES, RunOptions, Sink
-from core.training.run import run
 from core.training.settings import TrainSettings
 
 _CHOICES = {"head": HEADS, "init": INITS, "save_dtype": SAVE_DTYPES, "stack": [s for s in STACKS if s]}
@@ -192,4 +191,6 @@ def main(argv=None, prog: str = "python -m core train") -> int:
     parser = add_run_arguments(argparse.ArgumentParser(prog=prog, description=__doc__))
     args = parser.parse_args(argv)
     rank = int(os.environ.get("RANK", "0"))
+    from core.training.run import run  # here: it imports torch, which the flags and sinks above never need
+
     return run(options_from_args(args), command_line_sinks(args, enabled=rank == 0), argv)
