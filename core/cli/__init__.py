@@ -10,7 +10,7 @@ from core import paths
 from core.cli import agreement, convert, serve
 from core.cli.corpora import cmd_prepare, cmd_silver, cmd_teach
 from core.cli.evaluate import cmd_check, cmd_eval
-from core.cli.tag import cmd_tag
+from core.cli.tag import ENGINES, cmd_tag
 from core.cli.training import cmd_experiment, cmd_train
 
 DEFAULT_MODEL = paths.DEFAULT_MODEL
@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("input")
     tag.add_argument("-o", "--output", required=True, help="one tag per character, same lines")
     tag.add_argument("--text", action="store_true", help="input is raw text lines: every character counts")
+    tag.add_argument("--engine", choices=ENGINES, default="auto",
+                     help="auto (default): NumPy, without torch, for a LAC-encoder CRF model such as models/fast "
+                          "on the CPU; torch otherwise")
     _model_options(tag)
     tag.set_defaults(run=cmd_tag)
 

@@ -28,15 +28,29 @@ def _device(name: str) -> str:
     return name
 
 
-def _tagger(model_dir, device, batch_size):
-    from core.tagging.predict import Tagger
+ENGINES = ("auto", "numpy", "torch")  # auto: NumPy for a LAC-encoder CRF model on the CPU (core/tagging/lite.py)
 
-    from core.model.model import is_model_folder
 
-    device = _device(device)
-    if not is_model_folder(model_dir):
+def _tagger(model_dir, device, batch_size, engine: str = "torch"):
+    from pathlib import Path
+
+    from core.tagging.lite import LiteTagger, runs_lite
+
+    if not Path(model_dir, "config.json").is_file():
         raise ValueError(f"{model_dir}: not a model folder (no config.json); pass --model DIR")
+    lite = engine == "numpy" or (engine == "auto" and device == "cpu" and runs_lite(model_dir))
+    if lite and device != "cpu":
+        raise ValueError(f"--engine numpy runs on the CPU only, not --device {device}")
+    if lite and not runs_lite(model_dir):
+        raise ValueError(f"{model_dir}: --engine numpy runs LAC-encoder CRF models (models/fast) only; "
+                         f"use --engine torch")
+    device = device if lite else _device(device)
     try:
+        if lite:  # no torch to import: most of a small file's time. A GRU step costs about the same
+            # for 256 sentences as for 64, so it takes batches of at least 256 (core/tagging/lite.py).
+            return LiteTagger.from_folder(model_dir, batch_size=max(batch_size, 256))
+        from core.tagging.predict import Tagger
+
         return Tagger.from_folder(model_dir, device=device, batch_size=batch_size)
     except (OSError, KeyError, RuntimeError, ValueError) as error:  # a broken or foreign folder
         raise ValueError(f"{model_dir}: not a usable model folder ({type(error).__name__}: {error}); "
@@ -56,7 +70,7 @@ def cmd_tag(args) -> int:
     source = input_file(args.input)
     output = output_file(args.output, [source])  # before the model loads: a bad -o costs nothing
     try:
-        tagger = _tagger(args.model, args.device, args.batch_size)
+        tagger = _tagger(args.model, args.device, args.batch_size, args.engine)
         with _progress_bar(source.stat().st_size, args.quiet, unit="B") as bar:  # bytes: known without a pass
             counts = tag_file(tagger, source, output, tokens=not args.text, progress=bar.update)
     except KeyboardInterrupt:  # Ctrl-C: the hidden file is gone and an old output stands (core/atomic.py)

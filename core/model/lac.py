@@ -9,60 +9,17 @@ DESIGN.md ("Materials inside installable packages") describes the graph.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-LAC_FOLDER = "data/encoders/lac"  # where prepare writes it; `--encoder lac` / `--stack lac` read it
-LAC_VOCAB_FILE = "lac_vocab.json"
-LAC_CONFIG_FILE = "config.json"
-LAC_WEIGHTS_FILE = "model.safetensors"
-MAX_CHARS = 512  # a GRU has no position limit; pieces this long keep batches small
-
-
-# ---- the vocabulary --------------------------------------------------------------------------
-@dataclass
-class LacVocab:
-    """Characters -> embedding rows, exactly as LAC maps them: one id per character, never NFKC."""
-
-    chars: dict[str, int]
-    oov: int
-
-    @property
-    def pad(self) -> int:
-        return self.oov  # padding is masked out; any valid row will do
-
-    def id_of(self, char: str) -> int:
-        return self.chars.get(char, self.oov)
-
-    def encode(self, chars) -> list[int]:
-        get, oov = self.chars.get, self.oov
-        return [get(char, oov) for char in chars]
-
-    def to_json(self) -> dict:
-        return {"chars": self.chars, "oov": self.oov}
-
-    def save(self, folder) -> None:
-        Path(folder, LAC_VOCAB_FILE).write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder) -> "LacVocab":
-        data = json.loads(Path(folder, LAC_VOCAB_FILE).read_text(encoding="utf-8"))
-        return cls(chars=data["chars"], oov=data["oov"])
+# Here for callers: what a converted folder holds, readable without torch.
+from core.model.lac_files import (LAC_CONFIG_FILE, LAC_FOLDER, LAC_VOCAB_FILE, LAC_WEIGHTS_FILE,  # noqa: F401
+                                  MAX_CHARS, LacConfig, LacVocab, is_lac_folder)
 
 
 # ---- the module ------------------------------------------------------------------------------
-@dataclass
-class LacConfig:
-    rows: int  # embedding rows kept (the last is OOV)
-    embedding_dim: int = 128
-    hidden: int = 128  # per direction
-    layers: int = 2
-    source: str = ""  # what it was converted from, for model cards
-
-
 class LacEncoder(nn.Module):
     """LAC's embedding + 2-layer BiGRU: (batch, seq) ids -> (batch, seq, 256) features.
 
@@ -102,11 +59,3 @@ def load_lac(folder) -> tuple[LacEncoder, LacVocab]:
     encoder = LacEncoder(config)
     encoder.load_state_dict(load_file(str(folder / LAC_WEIGHTS_FILE)))
     return encoder, LacVocab.load(folder)
-
-
-def is_lac_folder(folder) -> bool:
-    path = Path(folder, LAC_CONFIG_FILE)
-    try:
-        return "lac" in json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
 
 import torch
 
-from core.labels import Span, spans_to_tags, tags_to_spans
 from core.model.model import NerModel, load_model
+from core.tagging.results import Entity, Tagged, strip_whitespace, tagged_result  # noqa: F401 (callers import them here)
 from core.text import sentence_bounds
 from core.threads import configure as configure_threads
 
@@ -20,36 +19,6 @@ from core.threads import configure as configure_threads
 # mostly left the 1-minute load average by then. Back-to-back calls (a file streamed in batches)
 # keep the choice made when they began, so the tagger never counts itself as other work.
 RECHOOSE_THREADS_AFTER_S = 30.0
-
-
-@dataclass
-class Entity:
-    start: int
-    end: int  # exclusive
-    label: str
-    text: str
-    confidence: float  # lowest marginal probability of the entity's tags along its characters
-
-
-@dataclass
-class Tagged:
-    text: str
-    tags: list[str]
-    entities: list[Entity]
-    char_confidence: list[float] = field(repr=False)
-
-    @property
-    def spans(self) -> list[Span]:
-        return [Span(e.start, e.end, e.label) for e in self.entities]
-
-    @property
-    def lowest_confidence(self) -> float:
-        """The correction queue's sort key: the lowest confidence over every character.
-
-        At most the lowest entity confidence, and it also catches the characters tagged O without
-        certainty (a missed name), which entity confidence cannot see. Rounded as it is stored.
-        """
-        return round(min(self.char_confidence), 6) if self.char_confidence else 1.0
 
 
 QUANTIZE = (None, "attention", "bf16")
@@ -159,22 +128,7 @@ class Tagger:
         return best.cpu(), self.model.tag_probabilities(emissions, mask).cpu()
 
     def _result(self, text, ids: list[int], probs: list[list[float]]) -> Tagged:
-        tags = [self.model.tags[i] for i in ids]
-        spans = [trimmed for span in tags_to_spans(tags) if (trimmed := strip_whitespace(span, text))]
-        tags = spans_to_tags(spans, len(tags))  # repairs any orphan I_ the decoder produced
-        char_confidence = [p[self._tag_index[tag]] for p, tag in zip(probs, tags)]
-        entities = [Entity(s, e, label, "".join(text[s:e]), min(char_confidence[s:e])) for s, e, label in spans]
-        return Tagged("".join(text), tags, entities, char_confidence)
-
-
-def strip_whitespace(span: Span, text) -> Span | None:
-    """The span without whitespace at either end; None when nothing else is left."""
-    start, end, label = span
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end, label) if start < end else None
+        return tagged_result(text, [self.model.tags[i] for i in ids], probs, self._tag_index)
 
 
 def quantize_attention(model: NerModel) -> NerModel:

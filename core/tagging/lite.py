@@ -1,0 +1,230 @@
+"""The fast model (LAC's embedding + BiGRU + linear + CRF) run in NumPy: tagging without torch.
+
+`python -m core tag --model models/fast` spent more time importing torch than tagging: LAC's own
+process tags the MSRA test in about 7 s, of which importing torch alone would take 2.5-5 s. This
+tagger needs NumPy and safetensors only. It computes what core/tagging/predict.Tagger computes for
+such a model, the same operations in the same order (tests/test_lite_tagger.py compares them), in
+large length-sorted batches: a GRU step costs the same small matrix product whatever the batch, so
+256 sentences a step are nearly as cheap as one. Written by hand because the model is four GRU
+passes and a 9-tag CRF; bench/fast_vs_lac.py measures it against LAC.
+
+Each GRU direction runs on one BLAS thread, the two directions of a layer side by side in two
+Python threads (NumPy releases the GIL): the products are small (a batch x 128 by 128 x 384 each
+step), and BLAS's own threads only waited for a core on a machine busy with other work.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from core.model.config import CONFIG_FILE, WEIGHTS_FILE
+from core.model.integrity import verify
+from core.model.lac_files import MAX_CHARS, LacVocab
+from core.tagging.results import Tagged, tagged_result
+from core.text import sentence_bounds
+
+BLAS_THREADS = 1
+
+
+def runs_lite(folder) -> bool:
+    """Whether the folder holds a model this tagger runs: LAC's encoder alone under a CRF."""
+    try:
+        ner = json.loads(Path(folder, CONFIG_FILE).read_text(encoding="utf-8"))["ner"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return ner.get("encoder_type") == "lac" and ner.get("head") == "crf" and not ner.get("stack")
+
+
+class LiteTagger:
+    """tag_texts / tag / max_chunk as Tagger has them, over a fast model folder's weights."""
+
+    def __init__(self, weights: dict[str, np.ndarray], tags: list[str], vocab: LacVocab, layers: int,
+                 batch_size: int = 256, max_tokens: int = 16384):
+        if batch_size < 1 or max_tokens < 1:
+            raise ValueError(f"batch_size and max_tokens must be positive, got {batch_size} and {max_tokens}")
+        w = {name: np.ascontiguousarray(array, dtype=np.float32) for name, array in weights.items()}
+        embedding = w["encoder.embedding.weight"]
+        # Per layer, per direction: (input weights as x @ W, input bias, recurrent weights, recurrent bias).
+        self.grus = [[(w[f"encoder.gru.weight_ih_l{layer}{suffix}"].T.copy(), w[f"encoder.gru.bias_ih_l{layer}{suffix}"],
+                       w[f"encoder.gru.weight_hh_l{layer}{suffix}"].T.copy(), w[f"encoder.gru.bias_hh_l{layer}{suffix}"])
+                      for suffix in ("", "_reverse")] for layer in range(layers)]
+        # The first layer's input part depends on the character alone: one table row per embedding
+        # row, computed once, turns a fifth of the arithmetic into a lookup.
+        self.first_inputs = [embedding @ w_ih + b_ih for w_ih, b_ih, _, _ in self.grus[0]]
+        self.classifier_t, self.classifier_bias = w["classifier.weight"].T.copy(), w["classifier.bias"]
+        self.transitions, self.start, self.end = (w[f"crf.{name}"] for name in
+                                                  ("transitions", "start_transitions", "end_transitions"))
+        self.tags, self.vocab = list(tags), vocab
+        self.batch_size, self.max_tokens = batch_size, max_tokens
+        self.max_chunk = MAX_CHARS
+        self._tag_index = {tag: i for i, tag in enumerate(self.tags)}
+        self._begin_tags = np.array([tag.startswith("B_") for tag in self.tags])
+        self._threads = None  # made on first use
+
+    @classmethod
+    def from_folder(cls, folder, **kwargs) -> "LiteTagger":
+        from safetensors.numpy import load_file
+
+        folder = Path(folder)
+        if not runs_lite(folder):
+            raise ValueError(f"{folder}: not a LAC-encoder CRF model folder; the torch Tagger runs it")
+        verify(folder)  # DamagedModel (a ValueError) before a flipped byte can tag everything O
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        return cls(load_file(str(folder / WEIGHTS_FILE)), config["ner"]["tags"], LacVocab.load(folder),
+                   config["lac"]["layers"], **kwargs)
+
+    def tag(self, text: str) -> Tagged:
+        return self.tag_texts([text])[0]
+
+    def tag_texts(self, texts, progress=None) -> list[Tagged]:
+        """Tag many texts; each is a str or a list of characters. progress(n_chars) is called per batch."""
+        from threadpoolctl import threadpool_limits
+
+        texts = [text if isinstance(text, str) else list(text) for text in texts]
+        pieces = sorted(((index, start, end) for index, text in enumerate(texts)
+                         for start, end in sentence_bounds(text, self.max_chunk)), key=lambda p: p[2] - p[1])
+        tag_ids = [[0] * len(text) for text in texts]
+        probs = [[None] * len(text) for text in texts]
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            for batch in self._batches(pieces):
+                best, marginals = self._run_batch([texts[i][s:e] for i, s, e in batch])
+                for row, (index, start, end) in enumerate(batch):
+                    tag_ids[index][start:end] = best[row, : end - start].tolist()
+                    probs[index][start:end] = marginals[row, : end - start].tolist()
+                if progress is not None:
+                    progress(sum(e - s for _, s, e in batch))
+        return [tagged_result(text, [self.tags[i] for i in ids], p, self._tag_index)
+                for text, ids, p in zip(texts, tag_ids, probs)]
+
+    def _batches(self, pieces):
+        """Consecutive runs of length-sorted pieces, within batch_size and max_tokens."""
+        batch = []
+        for piece in pieces:
+            width = piece[2] - piece[1]
+            if batch and (len(batch) >= self.batch_size or (len(batch) + 1) * width > self.max_tokens):
+                yield batch
+                batch = []
+            batch.append(piece)
+        if batch:
+            yield batch
+
+    def _run_batch(self, chunks) -> tuple[np.ndarray, np.ndarray]:
+        """Best tag ids (batch, seq) and tag probabilities (batch, seq, tags) for character lists."""
+        lengths = np.array([len(chunk) for chunk in chunks])
+        width = int(lengths.max())
+        ids = np.full((len(chunks), width), self.vocab.pad, dtype=np.int64)
+        spaces = np.zeros((len(chunks), width), dtype=bool)
+        for row, chunk in enumerate(chunks):
+            ids[row, : len(chunk)] = self.vocab.encode(chunk)
+            spaces[row, : len(chunk)] = [char.isspace() for char in chunk]
+        mask = np.arange(width)[None, :] < lengths[:, None]
+        emissions = self._emissions(ids, lengths)  # shape: (seq, batch, tags)
+        # As Tagger does: whitespace never begins an entity (tagged_result trims one ending in it).
+        emissions[spaces.T[:, :, None] & self._begin_tags] = -1e4
+        return viterbi(emissions, lengths, self.transitions, self.start, self.end), \
+            marginals(emissions, mask, self.transitions, self.start, self.end)
+
+    def _emissions(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """(seq, batch, tags) scores: time-major, so each GRU step reads one contiguous slice."""
+        # The backward direction reads each sequence from its own last character (a packed GRU):
+        # reversing every row within its length puts padding last, where it cannot reach real steps.
+        seq = np.arange(ids.shape[1])[:, None]
+        reverse = np.where(seq < lengths[None, :], lengths[None, :] - 1 - seq, seq)  # shape: (seq, batch)
+        columns = np.arange(ids.shape[0])[None, :]
+        ids = ids.T
+        inputs = [self.first_inputs[0][ids], self.first_inputs[1][ids[reverse, columns]]]
+        for layer, (forward, backward) in enumerate(self.grus):
+            if layer:
+                inputs = [x @ forward[0] + forward[1], x[reverse, columns] @ backward[0] + backward[1]]
+            # The two directions are independent: NumPy lets go of the GIL in its loops, so two
+            # threads run them on two cores.
+            ahead, behind = self._pool().map(gru, inputs, (forward[2], backward[2]), (forward[3], backward[3]))
+            x = np.concatenate([ahead, behind[reverse, columns]], axis=2)
+        return x @ self.classifier_t + self.classifier_bias
+
+    def _pool(self):
+        if self._threads is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            from core.threads import cores
+
+            self._threads = ThreadPoolExecutor(min(2, cores()), thread_name_prefix="lite-gru")
+        return self._threads
+
+def gru(inputs: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
+    """One direction of torch.nn.GRU from a zero state: its (seq, batch, hidden) outputs, given every
+    step's input part x @ W_ih + b_ih (seq, batch, 3 * hidden), gates in torch's order (reset,
+    update, new). Each step writes into arrays made once: fewer allocations, 1.6x faster."""
+    hidden = w_hh.shape[0]
+    out = np.empty(inputs.shape[:2] + (hidden,), dtype=np.float32)
+    recurrent = np.empty((inputs.shape[1], 3 * hidden), dtype=np.float32)
+    gates = np.empty((inputs.shape[1], 2 * hidden), dtype=np.float32)
+    new = np.empty((inputs.shape[1], hidden), dtype=np.float32)
+    h = np.zeros((inputs.shape[1], hidden), dtype=np.float32)
+    for t in range(inputs.shape[0]):
+        np.matmul(h, w_hh, out=recurrent)
+        recurrent += b_hh
+        np.add(inputs[t, :, : 2 * hidden], recurrent[:, : 2 * hidden], out=gates)
+        np.negative(gates, out=gates)
+        np.exp(gates, out=gates)
+        gates += 1.0
+        np.reciprocal(gates, out=gates)  # sigmoid: reset | update
+        np.multiply(gates[:, :hidden], recurrent[:, 2 * hidden:], out=new)
+        new += inputs[t, :, 2 * hidden:]
+        np.tanh(new, out=new)
+        step = out[t]
+        np.subtract(h, new, out=step)
+        step *= gates[:, hidden:]
+        step += new  # (1 - z) * n + z * h
+        h = step
+    return out
+
+def viterbi(emissions: np.ndarray, lengths: np.ndarray, transitions, start, end) -> np.ndarray:
+    """Best path per sequence, (batch, seq) tag ids, 0 past each length; ties to the lowest tag id,
+    as core/model/crf.py's Viterbi (and pytorch-crf) break them. emissions: (seq, batch, tags)."""
+    seq, batch, num_tags = emissions.shape
+    scores = np.empty_like(emissions)
+    scores[0] = start + emissions[0]
+    pointers = np.empty((seq, batch, num_tags), dtype=np.int64)
+    for t in range(1, seq):
+        candidates = (scores[t - 1][:, :, None] + transitions) + emissions[t][:, None, :]  # (batch, from, to)
+        pointers[t] = candidates.argmax(axis=1)
+        scores[t] = np.take_along_axis(candidates, pointers[t][:, None, :], axis=1)[:, 0]
+    columns = np.arange(batch)
+    current = (scores[lengths - 1, columns] + end).argmax(axis=1)
+    tag_ids = np.zeros((batch, seq), dtype=np.int64)
+    for t in range(seq - 1, -1, -1):
+        inside = t < lengths  # a sequence's backtrace starts at its own last character
+        tag_ids[inside, t] = current[inside]
+        if t:
+            current = np.where(inside, pointers[t, columns, current], current)
+    return tag_ids
+
+
+def marginals(emissions: np.ndarray, mask: np.ndarray, transitions, start, end) -> np.ndarray:
+    """P(tag at t | sentence) by forward-backward in float64, (batch, seq, tags), 0 where masked."""
+    emissions = emissions.astype(np.float64).transpose(1, 0, 2)  # shape: (batch, seq, tags)
+    transitions, start, end = (np.asarray(a, dtype=np.float64) for a in (transitions, start, end))
+    batch, seq, num_tags = emissions.shape
+    lengths = mask.sum(axis=1)
+    alpha = np.empty_like(emissions)
+    alpha[:, 0] = start + emissions[:, 0]
+    for t in range(1, seq):
+        step = logsumexp(alpha[:, t - 1][:, :, None] + transitions + emissions[:, t][:, None, :], axis=1)
+        alpha[:, t] = np.where(mask[:, t : t + 1], step, alpha[:, t - 1])
+    beta = np.empty_like(emissions)
+    beta[:, seq - 1] = end
+    for t in range(seq - 2, -1, -1):
+        step = logsumexp(transitions + (emissions[:, t + 1] + beta[:, t + 1])[:, None, :], axis=2)
+        beta[:, t] = np.where((t + 1 < lengths)[:, None], step, end)
+    last = alpha[np.arange(batch), lengths - 1]
+    log_z = logsumexp(last + end, axis=1)
+    return np.exp(alpha + beta - log_z[:, None, None]) * mask[:, :, None]
+
+
+def logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    top = x.max(axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return (top + np.log(np.exp(x - top).sum(axis=axis, keepdims=True))).squeeze(axis)
