@@ -173,7 +173,7 @@ def _config(request: Request, label_config, required: bool = True) -> NerConfig 
         if required:
             raise ValueError("label_config is missing: the project's labelling config is needed to name the labels")
         return None
-    model_types = list(request.app.state.source.current().tagger.model.entity_types)
+    model_types = list(request.app.state.source.current().tagger.entity_types)
     studio = request.app.state.studio
     return parse_label_config(label_config, sorted(set(model_types) | set(studio.labels() if studio else [])))
 

@@ -20,18 +20,24 @@ WATCH_EVERY_S = 2.0  # how soon a promotion is served; the check is one indexed 
 
 @dataclass(frozen=True)
 class Served:
-    tagger: object  # core.tagging.predict.Tagger
+    tagger: object  # core.tagging.predict.Tagger, or lite.LiteTagger for the fast model
     name: str  # the version's name (the folder's name for --model)
     folder: Path
     version_id: int | None = None
 
 
 def load(folder, name: str, version_id=None, device: str = "cpu") -> Served:
-    from core.tagging.predict import Tagger
+    """The folder's tagger: on the CPU, the NumPy one for a LAC-encoder model (the fast model),
+    which tags it faster than torch does (core/tagging/lite.py); torch's Tagger for the rest."""
+    from core.tagging.lite import LiteTagger, runs_lite
 
     folder = Path(folder)
     if not is_model_folder(folder):
         raise ValueError(f"{folder}: not a model folder (no config.json)")
+    if device == "cpu" and runs_lite(folder):
+        return Served(LiteTagger.from_folder(folder), name, folder, version_id)
+    from core.tagging.predict import Tagger
+
     return Served(Tagger.from_folder(folder, device=device), name, folder, version_id)
 
 
@@ -100,9 +106,9 @@ class ModelSource:
 
 def model_info(served: Served) -> dict:
     """GET /v1/model: name, types, scores and the card's licence notes."""
-    model = served.tagger.model
-    return {"name": served.name, "version_id": served.version_id, "types": list(model.entity_types),
-            "tags": list(model.tags), "scores": read_json(served.folder, SCORES_FILE),
+    tagger = served.tagger
+    return {"name": served.name, "version_id": served.version_id, "types": list(tagger.entity_types),
+            "tags": list(tagger.tags), "scores": read_json(served.folder, SCORES_FILE),
             "licence": licence_notes(served.folder / "MODEL_CARD.md")}
 
 

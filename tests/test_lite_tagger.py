@@ -111,3 +111,13 @@ def test_cli_names_what_the_numpy_engine_cannot_run(fast_model, tiny_model, tmp_
     damaged = _core("tag", source, "-o", tmp_path / "out.txt", "--text", "--model", broken, check=False)
     assert damaged.returncode == 2 and "not a usable model folder" in damaged.stderr
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_the_service_serves_a_fast_model_with_the_numpy_tagger(fast_model, tiny_model):
+    from service.source import load, model_info
+
+    served = load(fast_model, "fast")
+    assert isinstance(served.tagger, LiteTagger)
+    assert model_info(served)["types"] == Tagger.from_folder(fast_model).entity_types == ["PER", "LOC", "ORG", "T"]
+    assert served.tagger.tag(TEXTS[2]).tags == Tagger.from_folder(fast_model).tag(TEXTS[2]).tags
+    assert isinstance(load(tiny_model, "tiny").tagger, Tagger)  # a Transformer encoder stays on torch

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.labels import tag_types
 from core.model.config import CONFIG_FILE, WEIGHTS_FILE
 from core.model.integrity import verify
 from core.model.lac_files import MAX_CHARS, LacVocab
@@ -62,6 +63,10 @@ class LiteTagger:
         self._tag_index = {tag: i for i, tag in enumerate(self.tags)}
         self._begin_tags = np.array([tag.startswith("B_") for tag in self.tags])
         self._threads = None  # made on first use
+
+    @property
+    def entity_types(self) -> list[str]:
+        return tag_types(self.tags)
 
     @classmethod
     def from_folder(cls, folder, **kwargs) -> "LiteTagger":

@@ -63,6 +63,14 @@ class Tagger:
         self._begin_tags = torch.tensor([tag.startswith("B_") for tag in model.tags], device=self.device)
         self._idle_since: float | None = None  # None: threads not chosen yet
 
+    @property
+    def tags(self) -> list[str]:
+        return self.model.tags
+
+    @property
+    def entity_types(self) -> list[str]:
+        return self.model.entity_types
+
     @classmethod
     def from_folder(cls, folder, device: str = "cpu", **kwargs) -> "Tagger":
         # Nobody else holds the freshly loaded model, so the tagger converts it in place.
