@@ -57,7 +57,7 @@ if tag_clicked:
         tagged = tagger.tag_texts([text], progress=advance)[0]
         bar.empty()
         st.session_state["predict_result"] = {"tagged": tagged, "version": version["name"],
-                                              "types": tagger.model.entity_types}
+                                              "types": tagger.entity_types}
 
 result = st.session_state.get("predict_result")
 if result is None:

@@ -121,3 +121,23 @@ def test_the_service_serves_a_fast_model_with_the_numpy_tagger(fast_model, tiny_
     assert model_info(served)["types"] == Tagger.from_folder(fast_model).entity_types == ["PER", "LOC", "ORG", "T"]
     assert served.tagger.tag(TEXTS[2]).tags == Tagger.from_folder(fast_model).tag(TEXTS[2]).tags
     assert isinstance(load(tiny_model, "tiny").tagger, Tagger)  # a Transformer encoder stays on torch
+
+
+def test_the_app_tags_with_a_fast_model_through_the_numpy_tagger(fast_model, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from ui import shared
+
+    monkeypatch.setenv("NER_STUDIO_DB", str(tmp_path / "studio.db"))
+    monkeypatch.setenv("NER_STUDIO_MODEL", str(fast_model))
+    assert isinstance(shared.load_tagger(str(fast_model)), LiteTagger)
+    expected = Tagger.from_folder(fast_model).tag(TEXTS[2])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_area(key="predict_text").input(TEXTS[2])
+    at.button(key="predict_tag").click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(expected.entities) >= 2
+    assert table[["text", "type", "start", "end"]].values.tolist() == [
+        [e.text, e.label, e.start, e.end] for e in expected.entities]
+    assert at.code[0].value == " ".join(expected.tags)

@@ -28,7 +28,12 @@ SCAN_TTL_S = 3
 
 @st.cache_resource(show_spinner="Loading the model…")
 def load_tagger(model_path: str):
-    """One Tagger per model folder for the whole server (plain str argument: cache key)."""
+    """One tagger per model folder for the whole server (plain str argument: cache key): NumPy's
+    for a LAC-encoder model such as models/fast, faster than torch's on it (core/tagging/lite.py)."""
+    from core.tagging.lite import LiteTagger, runs_lite
+
+    if runs_lite(model_path):
+        return LiteTagger.from_folder(model_path)
     from core.tagging.predict import Tagger
 
     return Tagger.from_folder(model_path)

@@ -31,7 +31,7 @@ def evaluate_sample(tagger, sample: dict[str, list]) -> dict:
 
     Returns {"corpora": {name: evaluate_tags result}, "confusion": {"tags", "counts"}}.
     """
-    tags = list(tagger.model.tags)
+    tags = list(tagger.tags)
     corpora, total = {}, [[0] * len(tags) for _ in tags]
     for name, sentences in sample.items():
         ignored = unannotated_types(name)

@@ -93,7 +93,7 @@ def _tag(db, name: str, data: bytes) -> None:
     tagged = tagger.tag_texts([text for _, text in texts], progress=advance)
     bar.empty()
     st.session_state["predict_file_result"] = {
-        "name": name, "version": version["name"], "types": tagger.model.entity_types, "refused": refused,
+        "name": name, "version": version["name"], "types": tagger.entity_types, "refused": refused,
         "documents": [(line, result) for (line, _), result in zip(texts, tagged, strict=True)]}
 
 
