@@ -28,6 +28,8 @@ def add_type(db: sqlite_utils.Database, name: str, colour: str, created_by: str)
     name = (name or "").strip().upper()
     if not _NAME.fullmatch(name):
         raise ValueError(f"type name {name!r}: use 1-12 letters A-Z and digits, starting with a letter")
+    if name == "O":  # the tag "outside any entity": a type of that name reads as no entity in every file
+        raise ValueError("type name 'O': O is the tag for characters outside any entity; choose another name")
     if not _COLOUR.fullmatch(colour or ""):
         raise ValueError(f"colour {colour!r}: use #rrggbb")
     with write_transaction(db):

@@ -28,7 +28,8 @@ def test_an_admin_adds_a_type_and_a_correction_uses_it(app_db):  # noqa: F811
 
 
 def test_bad_names_and_labels_nobody_added_are_refused(app_db):  # noqa: F811
-    for name, why in (("", "1-12 letters"), ("per", "exists already"), ("TOO_LONG_NAME!", "1-12 letters")):
+    for name, why in (("", "1-12 letters"), ("per", "exists already"), ("TOO_LONG_NAME!", "1-12 letters"),
+                      ("o", "outside any entity")):
         with pytest.raises(ValueError, match=why):
             entity_types.add_type(app_db, name, "#123456", "ada")
     with pytest.raises(ValueError, match="#rrggbb"):
