@@ -10,6 +10,7 @@ import pytest
 
 import core.cli.tag as cli_module
 from core.__main__ import main as cli
+from conftest import ROOT
 
 TEXT = "张三在北京\n李四\n"
 
@@ -106,3 +107,27 @@ def test_check_reads_both_files_a_line_at_a_time(tmp_path, capsys, monkeypatch):
     assert cli(["check", str(chars), str(tags)]) == 1
     out = capsys.readouterr().out
     assert out.splitlines() == [f"{chars} / {tags}: line 200001: 2 characters, 1 tags"]
+
+
+def test_sigterm_leaves_no_hidden_file_and_the_old_output_stands(tiny_model, tmp_path):
+    """A real process terminated while it writes (as `kill` or a job manager stops it)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = tmp_path / "in.txt"
+    source.write_text("张三在上海工作，新华社记者李四报道。\n" * 40_000, encoding="utf-8")
+    (tmp_path / "out.tags").write_text("old\n")
+    process = subprocess.Popen([sys.executable, "-m", "core", "tag", str(source), "-o", str(tmp_path / "out.tags"),
+                                "--text", "--model", str(tiny_model), "--quiet"], cwd=ROOT, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(".out.tags.") for p in tmp_path.iterdir()):  # it has begun writing
+        assert process.poll() is None and time.monotonic() < deadline, "the tagger ended before writing"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 143
+    assert process.stderr.read() == "terminated; no output written\n"
+    assert (tmp_path / "out.tags").read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.tags"]

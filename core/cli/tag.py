@@ -63,20 +63,38 @@ def _progress_bar(total: int | None, quiet: bool, unit: str = "char"):
     return tqdm(total=total, unit=unit, unit_scale=True, disable=quiet, dynamic_ncols=True)
 
 
+class Terminated(BaseException):
+    """SIGTERM as an exception: Python's default handler ends the process on the spot, which left
+    the hidden half-written output beside -o; raised, it unwinds as Ctrl-C does (core/atomic.py)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def cmd_tag(args) -> int:
+    import signal
+    import threading
+
     from core.atomic import is_stream
     from core.tagging.stream import input_file, output_file, tag_file
 
     source = input_file(args.input)
     output = output_file(args.output, [source])  # before the model loads: a bad -o costs nothing
+    in_main_thread = threading.current_thread() is threading.main_thread()  # where handlers may be set
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         tagger = _tagger(args.model, args.device, args.batch_size, args.engine)
         with _progress_bar(source.stat().st_size, args.quiet, unit="B") as bar:  # bytes: known without a pass
             counts = tag_file(tagger, source, output, tokens=not args.text, progress=bar.update)
-    except KeyboardInterrupt:  # Ctrl-C: the hidden file is gone and an old output stands (core/atomic.py)
+    except (KeyboardInterrupt, Terminated) as stop:  # the hidden file is gone and an old output stands
         where = f"{output} holds the tags written so far" if is_stream(output) else "no output written"
-        print(f"interrupted; {where}", file=sys.stderr)
-        return 130  # 128 + SIGINT, as a shell reports it
+        ctrl_c = isinstance(stop, KeyboardInterrupt)
+        print(f"{'interrupted' if ctrl_c else 'terminated'}; {where}", file=sys.stderr)
+        return 130 if ctrl_c else 143  # 128 + SIGINT or SIGTERM, as a shell reports it
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
         print(f"{counts['lines']} lines, {counts['characters']} characters, {counts['entities']} entities "
               f"-> {output}", file=sys.stderr)
