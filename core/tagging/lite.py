@@ -128,8 +128,9 @@ class LiteTagger:
         emissions = self._emissions(ids, lengths)  # shape: (seq, batch, tags)
         # As Tagger does: whitespace never begins an entity (tagged_result trims one ending in it).
         emissions[spaces.T[:, :, None] & self._begin_tags] = -1e4
-        return viterbi(emissions, lengths, self.transitions, self.start, self.end), \
-            marginals(emissions, mask, self.transitions, self.start, self.end)
+        crf = (self.transitions, self.start, self.end)
+        best = self._pool().submit(viterbi, emissions, lengths, *crf)  # beside the marginals, on the other core
+        return best.result(), marginals(emissions, mask, *crf)
 
     def _emissions(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """(seq, batch, tags) scores: time-major, so each GRU step reads one contiguous slice."""
@@ -137,17 +138,22 @@ class LiteTagger:
         # reversing every row within its length puts padding last, where it cannot reach real steps.
         seq = np.arange(ids.shape[1])[:, None]
         reverse = np.where(seq < lengths[None, :], lengths[None, :] - 1 - seq, seq)  # shape: (seq, batch)
-        columns = np.arange(ids.shape[0])[None, :]
-        ids = ids.T
-        inputs = [self.first_inputs[0][ids], self.first_inputs[1][ids[reverse, columns]]]
-        for layer, (forward, backward) in enumerate(self.grus):
-            if layer:
-                inputs = [x @ forward[0] + forward[1], x[reverse, columns] @ backward[0] + backward[1]]
-            # The two directions are independent: NumPy lets go of the GIL in its loops, so two
-            # threads run them on two cores.
-            ahead, behind = self._pool().map(gru, inputs, (forward[2], backward[2]), (forward[3], backward[3]))
-            x = np.concatenate([ahead, behind[reverse, columns]], axis=2)
+        order = (reverse, np.arange(ids.shape[0])[None, :])
+        x = ids.T
+        for layer in range(len(self.grus)):
+            # The two directions are independent: NumPy lets go of the GIL in its loops and
+            # products, so two threads run them, input products included, on two cores.
+            ahead, behind = self._pool().map(self._direction, (layer, layer), (False, True), (x, x), (order, order))
+            x = np.concatenate([ahead, behind], axis=2)
         return x @ self.classifier_t + self.classifier_bias
+
+    def _direction(self, layer: int, backward: bool, x: np.ndarray, order) -> np.ndarray:
+        """One direction of one layer over time-major x (character ids for the first layer)."""
+        w_ih, b_ih, w_hh, b_hh = self.grus[layer][backward]
+        if backward:
+            x = x[order]
+        out = gru(self.first_inputs[backward][x] if layer == 0 else x @ w_ih + b_ih, w_hh, b_hh)
+        return out[order] if backward else out  # the backward outputs back in reading order
 
     def _pool(self):
         if self._threads is None:
