@@ -31,3 +31,21 @@ def test_a_share_of_zero_changes_nothing_and_a_bad_share_is_refused(tiny_model):
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         mix_in_start(model, tiny_model, 1.0)
+
+
+def test_the_command_writes_the_mix_as_a_loadable_folder(tiny_model, tmp_path):
+    import json
+
+    from core.model.weight_average import main
+
+    tuned = load_model(tiny_model)
+    with torch.no_grad():
+        for parameter in tuned.parameters():
+            parameter.add_(1.0)
+    tuned.save(tmp_path / "tuned")
+    assert main([str(tmp_path / "tuned"), "--start", str(tiny_model), "--share", "0.5", "--out", str(tmp_path / "soup"),
+                 "--save-dtype", "float16"]) == 0
+    soup, start = load_model(tmp_path / "soup"), dict(load_model(tiny_model).named_parameters())
+    for name, parameter in soup.named_parameters():
+        assert torch.allclose(parameter, start[name] + 0.5, atol=2e-3), name  # float16 on disk
+    assert json.loads((tmp_path / "soup" / "mixed.json").read_text())["start_share"] == 0.5
