@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from conftest import write_corpus
 from core.model.build import extend_tags
 from core.model.model import load_model
 from core.model.weight_average import mix_in_start
@@ -36,16 +37,21 @@ def test_a_share_of_zero_changes_nothing_and_a_bad_share_is_refused(tiny_model):
 def test_the_command_writes_the_mix_as_a_loadable_folder(tiny_model, tmp_path):
     import json
 
-    from core.model.weight_average import main
+    from core.training.mix import main
 
     tuned = load_model(tiny_model)
     with torch.no_grad():
         for parameter in tuned.parameters():
             parameter.add_(1.0)
     tuned.save(tmp_path / "tuned")
+    write_corpus(tmp_path / "data" / "corpora" / "msra", splits=("test",))  # the fixed evaluation set's test
     assert main([str(tmp_path / "tuned"), "--start", str(tiny_model), "--share", "0.5", "--out", str(tmp_path / "soup"),
-                 "--save-dtype", "float16"]) == 0
+                 "--save-dtype", "float16", "--score", "--data-dir", str(tmp_path / "data")]) == 0
     soup, start = load_model(tmp_path / "soup"), dict(load_model(tiny_model).named_parameters())
     for name, parameter in soup.named_parameters():
         assert torch.allclose(parameter, start[name] + 0.5, atol=2e-3), name  # float16 on disk
     assert json.loads((tmp_path / "soup" / "mixed.json").read_text())["start_share"] == 0.5
+    scores = json.loads((tmp_path / "soup" / "scores.json").read_text())
+    assert list(scores) == ["msra"] and scores["msra"]["sentences"] == 18  # SENTENCES three times
+    assert main([str(tmp_path / "tuned"), "--start", str(tmp_path / "nowhere"), "--share", "0.5",
+                 "--out", str(tmp_path / "bad")]) == 2 and not (tmp_path / "bad").exists()

@@ -60,32 +60,3 @@ def mix_until_kept(load_trained: Callable[[], NerModel], start_folder, shares: S
             break
     return model, tries
 
-
-def main(argv=None) -> int:
-    """python -m core.model.weight_average MODEL --start START --share S --out OUT: the mix as a new
-    model folder, MODEL's curves and run settings beside it and the mix recorded in mixed.json."""
-    import argparse
-    import json
-
-    from core.model.model import CURVES_FILE, TRAINING_FILE, load_model, read_json
-
-    parser = argparse.ArgumentParser(prog="python -m core.model.weight_average", description=main.__doc__)
-    parser.add_argument("model", help="the fine-tuned model folder")
-    parser.add_argument("--start", required=True, help="the folder whose weights are mixed back in")
-    parser.add_argument("--share", type=float, required=True, help="START's share, in [0, 1)")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--save-dtype", choices=("float32", "float16"), default="float32")
-    args = parser.parse_args(argv)
-    model = mix_in_start(load_model(args.model), args.start, args.share)
-    if args.save_dtype == "float16":
-        model = model.half()
-    mixed = {"model": args.model, "start": args.start, "start_share": args.share}
-    extra = {name: content for name in (CURVES_FILE, TRAINING_FILE)
-             if (content := read_json(args.model, name)) is not None}
-    model.save(args.out, {**extra, "mixed.json": mixed})
-    print(json.dumps(mixed))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
