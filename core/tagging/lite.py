@@ -23,8 +23,8 @@ from core.labels import tag_types
 from core.model.config import CONFIG_FILE, WEIGHTS_FILE
 from core.model.integrity import verify
 from core.model.lac_files import MAX_CHARS, LacVocab
+from core.tagging.batching import tag_pieces
 from core.tagging.results import Tagged, tagged_result
-from core.text import sentence_bounds
 
 BLAS_THREADS = 1
 
@@ -88,32 +88,11 @@ class LiteTagger:
         from threadpoolctl import threadpool_limits
 
         texts = [text if isinstance(text, str) else list(text) for text in texts]
-        pieces = sorted(((index, start, end) for index, text in enumerate(texts)
-                         for start, end in sentence_bounds(text, self.max_chunk)), key=lambda p: p[2] - p[1])
-        tag_ids = [[0] * len(text) for text in texts]
-        probs = [[None] * len(text) for text in texts]
         with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
-            for batch in self._batches(pieces):
-                best, marginals = self._run_batch([texts[i][s:e] for i, s, e in batch])
-                for row, (index, start, end) in enumerate(batch):
-                    tag_ids[index][start:end] = best[row, : end - start].tolist()
-                    probs[index][start:end] = marginals[row, : end - start].tolist()
-                if progress is not None:
-                    progress(sum(e - s for _, s, e in batch))
+            tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, self._run_batch,
+                                        progress)
         return [tagged_result(text, [self.tags[i] for i in ids], p, self._tag_index)
                 for text, ids, p in zip(texts, tag_ids, probs)]
-
-    def _batches(self, pieces):
-        """Consecutive runs of length-sorted pieces, within batch_size and max_tokens."""
-        batch = []
-        for piece in pieces:
-            width = piece[2] - piece[1]
-            if batch and (len(batch) >= self.batch_size or (len(batch) + 1) * width > self.max_tokens):
-                yield batch
-                batch = []
-            batch.append(piece)
-        if batch:
-            yield batch
 
     def _run_batch(self, chunks) -> tuple[np.ndarray, np.ndarray]:
         """Best tag ids (batch, seq) and tag probabilities (batch, seq, tags) for character lists."""

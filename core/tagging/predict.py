@@ -11,8 +11,8 @@ import time
 import torch
 
 from core.model.model import NerModel, load_model
+from core.tagging.batching import tag_pieces
 from core.tagging.results import Entity, Tagged, strip_whitespace, tagged_result  # noqa: F401 (callers import them here)
-from core.text import sentence_bounds
 from core.threads import configure as configure_threads
 
 # A tagger idle this long re-chooses its threads before the next texts: its own earlier work has
@@ -92,33 +92,9 @@ class Tagger:
 
     def _tag_texts(self, texts, progress) -> list[Tagged]:
         texts = [text if isinstance(text, str) else list(text) for text in texts]
-        pieces = []  # (text index, start, end)
-        for index, text in enumerate(texts):
-            pieces += [(index, start, end) for start, end in sentence_bounds(text, self.max_chunk)]
-        tag_ids = [[0] * len(text) for text in texts]
-        probs = [[None] * len(text) for text in texts]
-        pieces.sort(key=lambda piece: piece[2] - piece[1])
-        for batch in self._batches(pieces):
-            best, marginals = self._run_batch([texts[i][s:e] for i, s, e in batch])
-            for row, (index, start, end) in enumerate(batch):
-                n = end - start
-                tag_ids[index][start:end] = best[row, :n].tolist()
-                probs[index][start:end] = marginals[row, :n].tolist()
-            if progress is not None:
-                progress(sum(e - s for _, s, e in batch))
+        tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, self._run_batch,
+                                    progress)
         return [self._result(text, ids, p) for text, ids, p in zip(texts, tag_ids, probs)]
-
-    def _batches(self, pieces):
-        """Consecutive runs of length-sorted pieces, within batch_size and max_tokens."""
-        batch = []
-        for piece in pieces:
-            width = piece[2] - piece[1]  # the longest so far: pieces come sorted by length
-            if batch and (len(batch) >= self.batch_size or (len(batch) + 1) * width > self.max_tokens):
-                yield batch
-                batch = []
-            batch.append(piece)
-        if batch:
-            yield batch
 
     def _run_batch(self, chunks) -> tuple[torch.Tensor, torch.Tensor]:
         input_ids, mask = self.model.batch_ids(chunks)
