@@ -141,3 +141,19 @@ def test_the_app_tags_with_a_fast_model_through_the_numpy_tagger(fast_model, tmp
     assert table[["text", "type", "start", "end"]].values.tolist() == [
         [e.text, e.label, e.start, e.end] for e in expected.entities]
     assert at.code[0].value == " ".join(expected.tags)
+
+
+def test_marginals_hold_for_scores_far_apart():
+    """Scores hundreds apart underflow a rescaled step in probabilities: the log-space fallback answers."""
+    generator = torch.Generator().manual_seed(5)
+    crf = CRF(9)
+    with torch.no_grad():
+        for parameter in (crf.transitions, crf.start_transitions, crf.end_transitions):
+            parameter.copy_(torch.randn(parameter.shape, generator=generator) * 400)
+    emissions = torch.randn((5, 30, 9), generator=generator) * 400
+    lengths = torch.tensor([30, 1, 17, 29, 2])
+    mask = torch.arange(30)[None, :] < lengths[:, None]
+    arrays = [p.detach().numpy() for p in (crf.transitions, crf.start_transitions, crf.end_transitions)]
+    mine = marginals(emissions.permute(1, 0, 2).numpy().copy(), mask.numpy(), *arrays)
+    assert np.isfinite(mine).all()
+    assert np.allclose(mine, crf.marginals(emissions, mask).detach().numpy(), atol=1e-9)
