@@ -163,14 +163,18 @@ def test_train_flags_are_the_run_flags_with_lists_joined_and_falsy_values_left_o
 def test_the_old_crf_multiplier_name_still_loads_as_flag_param_and_saved_setting():
     import json
 
-    from conftest import ROOT
     from core.training.settings import TrainSettings
     from train_job import parse_args
 
     assert parse_args(["--out", "x", "--head-lr-multiplier", "7"]).crf_lr_multiplier == 7.0
     assert train_flags({"head_lr_multiplier": 7}) == ["--crf-lr-multiplier", "7"]  # an old job row's params
-    saved = json.loads((ROOT / "models" / "fast" / "training.json").read_text(encoding="utf-8"))["settings"]
-    assert "head_lr_multiplier" in saved and TrainSettings(**saved).crf_lr_multiplier == saved["head_lr_multiplier"]
+    # A run saved before the rename (the fast model F's training.json, as committed at 29dbcb0):
+    saved = {"epochs": 1, "batch_size": 64, "lr": 0.0001, "head_lr_multiplier": 100.0, "classifier_lr_multiplier": 10.0,
+             "lac_lr": 0.0005, "lac_embedding_lr": 0.0005, "weight_decay": 0.01, "warmup_fraction": 0.06,
+             "clip_norm": 1.0, "patience": 3, "seed": 13, "max_chars": 256, "eval_batch_size": 128, "log_every": 20,
+             "max_steps": None, "time_budget_s": 1200.0, "after_training_chars": 0, "after_training_s": 10.0,
+             "amp": True}
+    assert TrainSettings(**saved).crf_lr_multiplier == saved["head_lr_multiplier"]
 
 
 def test_record_event_folds_events_into_the_row(tmp_path):
