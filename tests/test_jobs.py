@@ -161,8 +161,6 @@ def test_train_flags_are_the_run_flags_with_lists_joined_and_falsy_values_left_o
 
 
 def test_the_old_crf_multiplier_name_still_loads_as_flag_param_and_saved_setting():
-    import json
-
     from core.training.settings import TrainSettings
     from train_job import parse_args
 
