@@ -32,11 +32,10 @@ ENGINES = ("auto", "numpy", "torch")  # auto: NumPy for a LAC-encoder CRF model 
 
 
 def _tagger(model_dir, device, batch_size, engine: str = "torch"):
-    from pathlib import Path
-
+    from core.model.config import is_model_folder
     from core.tagging.lite import LiteTagger, runs_lite
 
-    if not Path(model_dir, "config.json").is_file():
+    if not is_model_folder(model_dir):
         raise ValueError(f"{model_dir}: not a model folder (no config.json); pass --model DIR")
     lite = engine == "numpy" or (engine == "auto" and device == "cpu" and runs_lite(model_dir))
     if lite and device != "cpu":
