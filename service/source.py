@@ -29,16 +29,12 @@ class Served:
 def load(folder, name: str, version_id=None, device: str = "cpu") -> Served:
     """The folder's tagger: on the CPU, the NumPy one for a LAC-encoder model (the fast model),
     which tags it faster than torch does (core/tagging/lite.py); torch's Tagger for the rest."""
-    from core.tagging.lite import LiteTagger, runs_lite
+    from core.tagging.lite import fastest_tagger
 
     folder = Path(folder)
     if not is_model_folder(folder):
         raise ValueError(f"{folder}: not a model folder (no config.json)")
-    if device == "cpu" and runs_lite(folder):
-        return Served(LiteTagger.from_folder(folder), name, folder, version_id)
-    from core.tagging.predict import Tagger
-
-    return Served(Tagger.from_folder(folder, device=device), name, folder, version_id)
+    return Served(fastest_tagger(folder, device), name, folder, version_id)
 
 
 def version_folder(version: dict) -> Path:

@@ -30,13 +30,9 @@ SCAN_TTL_S = 3
 def load_tagger(model_path: str):
     """One tagger per model folder for the whole server (plain str argument: cache key): NumPy's
     for a LAC-encoder model such as models/fast, faster than torch's on it (core/tagging/lite.py)."""
-    from core.tagging.lite import LiteTagger, runs_lite
+    from core.tagging.lite import fastest_tagger
 
-    if runs_lite(model_path):
-        return LiteTagger.from_folder(model_path)
-    from core.tagging.predict import Tagger
-
-    return Tagger.from_folder(model_path)
+    return fastest_tagger(model_path)
 
 
 def get_db():
