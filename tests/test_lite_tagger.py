@@ -99,6 +99,20 @@ def test_cli_tags_a_fast_model_without_torch_and_as_torch_does(fast_model, tmp_p
     assert len((tmp_path / "lite.txt").read_text(encoding="utf-8").splitlines()) == len(source.read_text().splitlines())
 
 
+def test_cli_evaluates_a_fast_model_without_torch_and_as_torch_does(fast_model, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"text": text, "spans": spans}, ensure_ascii=False) + "\n"
+                            for text, spans in SENTENCES), encoding="utf-8")
+    reports = {}
+    for engine, imported in (("auto", "no torch"), ("torch", "torch imported")):
+        run = _core("eval", "--spans", gold, "--model", fast_model, "--json", "--quiet", "--engine", engine)
+        *report, said = run.stdout.strip().splitlines()
+        assert said == imported
+        reports[engine] = json.loads("\n".join(report))
+    assert reports["auto"]["entities"]["micro"]["f1"] > 0.5  # a model that tags something
+    assert reports["auto"] == reports["torch"]
+
+
 def test_cli_names_what_the_numpy_engine_cannot_run(fast_model, tiny_model, tmp_path):
     source = tmp_path / "in.txt"
     source.write_text("张三\n", encoding="utf-8")

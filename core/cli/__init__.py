@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--ignore", default="", help="entity types set to O on both sides, e.g. T for MSRA")
     evaluate.add_argument("--limit", type=int, help="first N sentences only")
     evaluate.add_argument("--errors", action="store_true", help="also say why each missed entity was missed, per type")
+    evaluate.add_argument("--engine", choices=ENGINES, default="auto",
+                          help="auto (default): NumPy for a LAC-encoder CRF model such as models/fast on the CPU "
+                               "(the same tags as torch, tests/test_lite_tagger.py); torch otherwise")
     _model_options(evaluate)
     evaluate.set_defaults(run=cmd_eval)
 

@@ -85,15 +85,15 @@ def cmd_eval(args) -> int:
     sentences = _eval_sentences(args)
     if args.limit:
         sentences = sentences[: args.limit]
-    tagger = _tagger(args.model, args.device, args.batch_size)
-    sentences = _checked_gold(args, sentences, tagger.model.tags)
+    tagger = _tagger(args.model, args.device, args.batch_size, args.engine)
+    sentences = _checked_gold(args, sentences, tagger.tags)
     with _progress_bar(sum(len(s.chars) for s in sentences), args.quiet or args.json) as bar:
         results = tagger.tag_texts([s.chars for s in sentences], progress=bar.update)
     ignore = set(args.ignore.split(",")) if args.ignore else set()
     gold = [drop_types(s.tags, ignore) for s in sentences]
     predicted = [drop_types(r.tags, ignore) for r in results]
     # A gold file may hold a type the model never tags (a spans file with T, a model without): count it too.
-    tags = list(tagger.model.tags) + sorted({tag for g in gold for tag in g} - set(tagger.model.tags))
+    tags = list(tagger.tags) + sorted({tag for g in gold for tag in g} - set(tagger.tags))
     report = evaluate_tags(gold, predicted, tags)
     report["model"] = str(args.model)
     report["ignored_types"] = sorted(ignore)
