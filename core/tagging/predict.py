@@ -6,18 +6,16 @@ control characters) gets exactly one tag.
 from __future__ import annotations
 
 import copy
-import time
 
 import torch
 
 from core.model.model import NerModel, load_model
 from core.tagging.batching import tag_pieces
 from core.tagging.results import Entity, Tagged, strip_whitespace, tagged_result  # noqa: F401 (callers import them here)
-from core.threads import configure as configure_threads
+from core.threads import ThreadChooser
 
-# A tagger idle this long re-chooses its threads before the next texts: its own earlier work has
-# mostly left the 1-minute load average by then. Back-to-back calls (a file streamed in batches)
-# keep the choice made when they began, so the tagger never counts itself as other work.
+# A tagger re-chooses its threads at most this often, before the next texts, with its own recent
+# work taken off the load (core/threads.py): a long job follows the machine as it gets busy or quiet.
 RECHOOSE_THREADS_AFTER_S = 30.0
 
 
@@ -61,7 +59,7 @@ class Tagger:
         self.max_chunk = min(max_chunk or model.max_chars, model.max_chars)
         self._tag_index = {tag: i for i, tag in enumerate(model.tags)}
         self._begin_tags = torch.tensor([tag.startswith("B_") for tag in model.tags], device=self.device)
-        self._idle_since: float | None = None  # None: threads not chosen yet
+        self._threads = ThreadChooser(RECHOOSE_THREADS_AFTER_S)
 
     @property
     def tags(self) -> list[str]:
@@ -82,13 +80,9 @@ class Tagger:
     @torch.inference_mode()
     def tag_texts(self, texts, progress=None) -> list[Tagged]:
         """Tag many texts; each is a str or a list of characters. progress(n_chars) is called per batch."""
-        if self.device.type == "cpu" and (self._idle_since is None
-                                          or time.monotonic() - self._idle_since > RECHOOSE_THREADS_AFTER_S):
-            configure_threads()
-        try:
-            return self._tag_texts(texts, progress)
-        finally:
-            self._idle_since = time.monotonic()
+        if self.device.type == "cpu":
+            self._threads.maybe_configure()
+        return self._tag_texts(texts, progress)
 
     def _tag_texts(self, texts, progress) -> list[Tagged]:
         texts = [text if isinstance(text, str) else list(text) for text in texts]

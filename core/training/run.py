@@ -24,7 +24,7 @@ from core.model.lac import LAC_FOLDER, is_lac_folder
 from core.model.model import CONFIG_FILE, CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerConfig, load_model, read_json
 from core.model.build import build_model, extend_tags, keep_first_layers
 from core.model.weight_average import mix_in_start, mix_until_kept
-from core.threads import configure as configure_threads
+from core.threads import ThreadChooser
 from core.training.batches import evaluate
 from core.training.options import SAVE_SECONDS, RunOptions, Sink
 from core.training.run_data import load_data, score_sets, start_shares, types_in
@@ -53,8 +53,10 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
     the traceback. Off rank 0 (under torchrun) nothing is emitted or saved.
     """
     device, rank, world = setup_device(options.device)
-    if device.type == "cpu":
-        configure_threads()  # the cores the load leaves free, chosen once: later the run's own load counts
+    # The cores the load leaves free, chosen again as the run goes (its own load not counted).
+    threads = ThreadChooser() if device.type == "cpu" else None
+    if threads:
+        threads.maybe_configure()
     torch.manual_seed(options.settings.seed)
 
     def emit(event: dict) -> None:
@@ -114,6 +116,8 @@ def run(options: RunOptions, sinks: list[Sink] = (), argv: list[str] | None = No
         best_saved = False
         for event in train(model, train_examples, dev_examples, settings, state, optimizer_state, checkpoint):
             emit(event)
+            if threads:
+                threads.maybe_configure()
             if event["event"] == "epoch" and event["is_best"] and rank == 0:
                 _save_model(model, out, options, state.history, run_info)
                 best_saved = True
