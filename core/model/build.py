@@ -14,7 +14,7 @@ def build_model(encoder_dir, config: NerConfig, lac_dir=None) -> NerModel:
     """A fresh tagger on an encoder folder (ours or any Hugging Face one), first N layers.
 
     encoder_type "lac" takes LAC's converted folder (lac_dir, default data/encoders/lac) as the
-    encoder; stack "lac" adds it beside the transformer.
+    encoder; stack "lac" adds it beside the transformer, "lac2" twice.
     """
     from core.model.lac import LAC_FOLDER, load_lac
 
@@ -23,7 +23,8 @@ def build_model(encoder_dir, config: NerConfig, lac_dir=None) -> NerModel:
         config.num_layers = encoder.config.layers
         config.encoder_source = config.encoder_source or encoder.config.source
         return NerModel(config, encoder, vocab)
-    stacked, stacked_vocab = load_lac(lac_dir or LAC_FOLDER) if config.stack == "lac" else (None, None)
+    stacked, stacked_vocab = load_lac(lac_dir or LAC_FOLDER) if config.stack else (None, None)
+    partner = load_lac(lac_dir or LAC_FOLDER)[0] if config.stack == "lac2" else None
     from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as transformers_logging
 
@@ -48,7 +49,7 @@ def build_model(encoder_dir, config: NerConfig, lac_dir=None) -> NerModel:
         pretrained = AutoModel.from_pretrained(encoder_dir, config=encoder_config, add_pooling_layer=False,
                                                dtype=torch.float32)
         encoder.embeddings.load_state_dict(pretrained.embeddings.state_dict())
-    return NerModel(config, encoder, CharVocab.for_encoder_folder(encoder_dir), stacked, stacked_vocab)
+    return NerModel(config, encoder, CharVocab.for_encoder_folder(encoder_dir), stacked, stacked_vocab, partner)
 
 
 def keep_first_layers(model: NerModel, num_layers: int) -> NerModel:

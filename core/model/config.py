@@ -21,7 +21,9 @@ TRAINING_FILE = "training.json"  # how the run went: argv, device, settings, sec
 HEADS = ("crf", "softmax")
 INITS = ("pretrained", "embeddings", "random")
 ENCODER_TYPES = ("transformer", "lac")  # lac: Baidu LAC's embedding + BiGRU alone (the fast model)
-STACKS = (None, "lac")  # lac: LAC's BiGRU output beside the transformer's vector, per character
+# lac: LAC's BiGRU output beside the transformer's vector, per character; lac2: LAC's BiGRU twice,
+# the second a tuned copy (a fast model folded in by core/model/combine.py).
+STACKS = (None, "lac", "lac2")
 
 
 @dataclass
@@ -33,7 +35,7 @@ class NerConfig:
     dropout: float = 0.1
     encoder_source: str = ""  # where the encoder came from, for the model card
     encoder_type: str = "transformer"  # transformer (any Hugging Face encoder) | lac
-    stack: str | None = None  # "lac": LAC's 256-d BiGRU features stacked beside the transformer's
+    stack: str | None = None  # "lac": LAC's 256-d BiGRU features stacked beside the transformer's; "lac2"
 
     def __post_init__(self):
         if self.head not in HEADS:

@@ -31,23 +31,28 @@ class NerModel(nn.Module):
     """encoder (a transformer, or LAC's BiGRU) [+ stacked LAC features] + linear + CRF or softmax.
 
     char_vocab maps characters for `encoder` (a CharVocab, or a LacVocab when the encoder is LAC);
-    a stacked model also holds `stacked` (a LacEncoder) and its `stacked_vocab`.
+    a stacked model also holds `stacked` (a LacEncoder) and its `stacked_vocab`, and a "lac2" one a
+    second LacEncoder, `stacked_partner`, on the same characters (a fast model's tuned BiGRU).
     """
 
     def __init__(self, config: NerConfig, encoder: nn.Module, char_vocab, stacked: nn.Module | None = None,
-                 stacked_vocab=None):
+                 stacked_vocab=None, stacked_partner: nn.Module | None = None):
         super().__init__()
         if (stacked is None) != (config.stack is None):
             raise ValueError(f"config.stack is {config.stack!r} but stacked features were "
                              f"{'not ' if stacked is None else ''}given")
+        if (stacked_partner is None) != (config.stack != "lac2"):
+            raise ValueError(f"config.stack is {config.stack!r}: a second stacked LAC is given for \"lac2\" only, "
+                             f"and always")
         self.config = config
         self.encoder = encoder
         self.char_vocab = char_vocab
         self.stacked = stacked
         self.stacked_vocab = stacked_vocab
+        self.stacked_partner = stacked_partner
         hidden = encoder.output_size if config.encoder_type == "lac" else encoder.config.hidden_size
-        if stacked is not None:
-            hidden += stacked.output_size
+        for tower in (stacked, stacked_partner):
+            hidden += tower.output_size if tower is not None else 0
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(hidden, len(config.tags))
         self.crf = CRF(len(config.tags)) if config.head == "crf" else None
@@ -101,8 +106,10 @@ class NerModel(nn.Module):
         hidden = self.encoder(input_ids=ids, attention_mask=attention.long()).last_hidden_state
         hidden = hidden[:, 1:-1]  # shape: (batch, seq, hidden)
         if self.stacked is not None:
-            features = self.stacked(stacked_ids, mask).to(hidden.dtype)  # shape: (batch, seq, 256)
-            hidden = torch.cat([hidden, features], dim=2)  # shape: (batch, seq, hidden + 256)
+            features = [self.stacked(stacked_ids, mask).to(hidden.dtype)]  # each (batch, seq, 256)
+            if self.stacked_partner is not None:
+                features.append(self.stacked_partner(stacked_ids, mask).to(hidden.dtype))
+            hidden = torch.cat([hidden, *features], dim=2)  # shape: (batch, seq, hidden + 256 per tower)
         return self.classifier(self.dropout(hidden))
 
     def forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -192,17 +199,18 @@ def load_model(folder, device: str | torch.device = "cpu") -> NerModel:
     saved = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     config = NerConfig(**saved["ner"])
     stacked = stacked_vocab = None
-    if config.encoder_type == "lac" or config.stack == "lac":
+    if config.encoder_type == "lac" or config.stack in ("lac", "lac2"):
         from core.model.lac import LacConfig, LacEncoder, LacVocab
 
         lac, lac_vocab = LacEncoder(LacConfig(**saved["lac"])), LacVocab.load(folder)
     if config.encoder_type == "lac":
         model = NerModel(config, lac, lac_vocab)
     else:
-        if config.stack == "lac":
+        if config.stack in ("lac", "lac2"):
             stacked, stacked_vocab = lac, lac_vocab
+        partner = LacEncoder(LacConfig(**saved["lac"])) if config.stack == "lac2" else None
         encoder = _encoder_from_config_dict(dict(saved["encoder"]))
-        model = NerModel(config, encoder, CharVocab.load(folder), stacked, stacked_vocab)
+        model = NerModel(config, encoder, CharVocab.load(folder), stacked, stacked_vocab, partner)
     state = load_file(str(folder / WEIGHTS_FILE))
     dtype = next(model.parameters()).dtype
     model.load_state_dict({k: v.to(dtype) for k, v in state.items()})

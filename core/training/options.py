@@ -36,7 +36,7 @@ class RunOptions:
     replay: int | None = None
     heldout: str | None = None  # JSON-lines of corrected documents never trained on, scored as "heldout"
     encoder: str = BUNDLED_ENCODER  # or "lac": LAC's embedding + BiGRU alone (data/encoders/lac)
-    stack: str | None = None  # "lac": LAC's BiGRU features beside the transformer's, per character
+    stack: str | None = None  # "lac": LAC's BiGRU features beside the transformer's, per character; "lac2" twice
     init_from: str | None = None  # fine-tune this model folder (its curves are kept)
     # The model this run is to replace (the active one), scored before training on the same sets
     # as the reference for promotion; init_from may be its base (core/training/improve.py). Default: init_from.

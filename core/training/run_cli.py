@@ -25,7 +25,8 @@ _HELP = {
     "test_limit": "score the first N sentences of each test set (a fixed sample)",
     "encoder": "encoder folder (bundled or any Hugging Face one), or lac: Baidu LAC's embedding + BiGRU "
                "(converted by prepare into data/encoders/lac)",
-    "stack": "lac: stack LAC's 256-d BiGRU output beside the encoder's vector, per character",
+    "stack": "lac: stack LAC's 256-d BiGRU output beside the encoder's vector, per character; lac2: two copies "
+             "of it (the second tuned with --lac-lr; core/model/combine.py folds a fast model in as one)",
     "lac_lr": "learning rate of LAC's BiGRU (0: frozen)", "lac_embedding_lr": "of LAC's embedding (0: frozen)",
     "init_from": "start from this model folder's weights (fine-tuning; its curves are kept)",
     "keep_start": "share of --init-from's weights mixed back into the trained ones at the end (WiSE-FT: "
