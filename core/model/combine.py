@@ -21,6 +21,7 @@ from dataclasses import asdict, replace
 
 import torch
 
+from core.model.config import MIXED_FILE
 from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerModel, load_model, read_json
 
 COMBINED_FILE = "combined.json"
@@ -66,7 +67,8 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     combined = {"stacked": args.stacked, "fast": args.fast, "fast_weight": args.weight}
-    extra = {name: content for name in (CURVES_FILE, TRAINING_FILE)
+    # The stacked model's own record (its run, its curves, how it was mixed) stays with it.
+    extra = {name: content for name in (CURVES_FILE, TRAINING_FILE, MIXED_FILE)
              if (content := read_json(args.stacked, name)) is not None}
     if args.score:
         from core.data.training_data import FIXED_EVALUATION, has_split, load_split

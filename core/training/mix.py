@@ -9,10 +9,9 @@ import argparse
 import json
 import sys
 
+from core.model.config import MIXED_FILE
 from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, load_model, read_json
 from core.model.weight_average import mix_in_start
-
-MIXED_FILE = "mixed.json"
 
 
 def main(argv=None) -> int:
