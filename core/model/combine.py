@@ -15,14 +15,13 @@ python -m core.model.combine STACKED FAST --weight W --out OUT [--score] [--save
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict, replace
 
 import torch
 
 from core.model.config import MIXED_FILE
-from core.model.model import CURVES_FILE, SCORES_FILE, TRAINING_FILE, NerModel, load_model, read_json
+from core.model.model import CURVES_FILE, TRAINING_FILE, NerModel, load_model
 
 COMBINED_FILE = "combined.json"
 
@@ -52,35 +51,23 @@ def fold_in(stacked: NerModel, fast: NerModel, weight: float) -> NerModel:
 
 
 def main(argv=None) -> int:
+    from core.training.mix import add_output_options, save_made_model
+
     parser = argparse.ArgumentParser(prog="python -m core.model.combine", description=__doc__.split("\n")[0])
     parser.add_argument("stacked", help="a model folder trained with --stack lac")
     parser.add_argument("fast", help="a fast model folder (LAC's encoder + CRF)")
     parser.add_argument("--weight", type=float, required=True, help="the fast model's scores are multiplied by it")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--score", action="store_true", help="score the result on the fixed evaluation sets")
-    parser.add_argument("--data-dir", default="data")
-    parser.add_argument("--save-dtype", choices=("float32", "float16"), default="float32")
+    add_output_options(parser)
     args = parser.parse_args(argv)
     try:
         model = fold_in(load_model(args.stacked), load_model(args.fast), args.weight)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    combined = {"stacked": args.stacked, "fast": args.fast, "fast_weight": args.weight}
     # The stacked model's own record (its run, its curves, how it was mixed) stays with it.
-    extra = {name: content for name in (CURVES_FILE, TRAINING_FILE, MIXED_FILE)
-             if (content := read_json(args.stacked, name)) is not None}
-    if args.score:
-        from core.data.training_data import FIXED_EVALUATION, has_split, load_split
-        from core.training.run_data import score_sets
-
-        tests = {name: load_split(name, "test", args.data_dir) for name in FIXED_EVALUATION
-                 if has_split(name, "test", args.data_dir)}
-        extra[SCORES_FILE] = score_sets(model, tests)
-    if args.save_dtype == "float16":
-        model = model.half()
-    model.save(args.out, {**extra, COMBINED_FILE: combined})
-    print(json.dumps(combined))
+    save_made_model(model, args, args.stacked, COMBINED_FILE,
+                    {"stacked": args.stacked, "fast": args.fast, "fast_weight": args.weight},
+                    keep=(CURVES_FILE, TRAINING_FILE, MIXED_FILE))
     return 0
 
 
