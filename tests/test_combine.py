@@ -1,5 +1,6 @@
-"""core/model/combine.py: a fast model folded into a stacked one scores every input exactly as the
-two models' scores summed, survives its folder, tags, and trains with both LAC copies frozen."""
+"""core/model/combine.py and `python -m core.training.combine`: a fast model folded into a stacked one
+scores every input exactly as the two models' scores summed, survives its folder, tags, and trains
+with both LAC copies frozen."""
 import subprocess
 import sys
 
@@ -58,7 +59,7 @@ def test_the_folded_model_scores_as_the_two_summed(pair):
 
 def test_the_cli_writes_a_folder_that_loads_tags_and_trains(pair, tmp_path):
     out = tmp_path / "combined"
-    run = subprocess.run([sys.executable, "-m", "core.model.combine", *map(str, pair), "--weight", "0.5",
+    run = subprocess.run([sys.executable, "-m", "core.training.combine", *map(str, pair), "--weight", "0.5",
                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     loaded = load_model(out)
@@ -75,6 +76,6 @@ def test_the_cli_writes_a_folder_that_loads_tags_and_trains(pair, tmp_path):
 
 
 def test_the_cli_refuses_models_in_the_wrong_order(pair, tmp_path):
-    run = subprocess.run([sys.executable, "-m", "core.model.combine", str(pair[1]), str(pair[0]), "--weight", "0.5",
+    run = subprocess.run([sys.executable, "-m", "core.training.combine", str(pair[1]), str(pair[0]), "--weight", "0.5",
                           "--out", str(tmp_path / "x")], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 2 and "--stack lac" in run.stderr and not (tmp_path / "x").exists()
