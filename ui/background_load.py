@@ -25,13 +25,19 @@ def _loading(model_folder: str) -> threading.Thread:
     return thread
 
 
-def start(db) -> None:
-    """Begin loading the active version's model unless that has begun already; never raises."""
-    # Import (and so compile) the loader's modules here, not in the thread: CPython 3.11's compiler
-    # is not thread-safe, and a fresh checkout compiling them in the thread while Streamlit parses
-    # the page raised "AST constructor recursion depth mismatch" on the page (seen in the tests).
+def import_loader_modules() -> None:
+    """Import (and so compile) every module of ours that loading a model imports, before the thread:
+    CPython 3.11's compiler is not thread-safe, and a fresh checkout compiling them in the thread while
+    Streamlit parses the page raised "AST constructor recursion depth mismatch" on the page (seen in
+    the tests, twice). tests/test_background_load.py checks that the load then imports none."""
+    import core.model.lac  # noqa: F401 (LAC's encoder: the fast model, a stacked model)
+    import core.tagging.lite  # noqa: F401
     import core.tagging.predict  # noqa: F401
 
+
+def start(db) -> None:
+    """Begin loading the active version's model unless that has begun already; never raises."""
+    import_loader_modules()
     try:
         _loading(shared.model_folder(shared.active_version(db)))
     except Exception:  # no model version: the sidebar says so
