@@ -28,14 +28,13 @@ from core.text import sentence_bounds  # noqa: E402
 
 def naive_tags(model, texts, max_chunk: int) -> list[list[str]]:
     """One sentence at a time: encoder forward + pytorch-crf decode, no batching at all."""
-    vocab, out = model.char_vocab, []
+    out = []
     with torch.inference_mode():
         for text in texts:
             ids = []
             for start, end in sentence_bounds(text, max_chunk):
                 piece = text[start:end]
-                input_ids = torch.tensor([vocab.encode(piece)])
-                mask = torch.ones_like(input_ids, dtype=torch.bool)
+                input_ids, mask = model.batch_ids([list(piece)])  # a stacked model's LAC ids too
                 emissions = model.emissions(input_ids, mask).float()
                 spaces = torch.tensor([[c.isspace() for c in piece]])
                 emissions[:, :, 1:] = emissions[:, :, 1:].masked_fill(spaces.unsqueeze(2), -1e4)
