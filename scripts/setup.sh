@@ -25,3 +25,7 @@ if [ "${1:-}" = "--dev" ]; then
   command -v chromium >/dev/null || apt_install chromium chromium-driver
 fi
 .venv/bin/python -m core prepare
+# Compile our modules now: CPython 3.11's compiler is not thread-safe, and a fresh checkout compiling
+# a module in a background thread while Streamlit parses a page raised "AST constructor recursion
+# depth mismatch" (seen in the app tests on fresh clones).
+.venv/bin/python -m compileall -q app.py core ui screens storage service >/dev/null
