@@ -37,9 +37,9 @@ def shaped_matmul_gflops(m: int, k: int, n: int, seconds: float = 1.0) -> float:
 
 
 def onednn_linear_gflops(m: int, k: int, n: int, seconds: float = 1.0) -> float:
-    from torch.utils.mkldnn import MkldnnLinear
+    from core.tagging.onednn import OneDnnLinear
 
-    layer = MkldnnLinear(torch.nn.Linear(k, n), torch.float32)
+    layer = OneDnnLinear(torch.nn.Linear(k, n))
     x = torch.randn(m, k)
     with torch.inference_mode():
         layer(x)

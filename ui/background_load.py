@@ -4,7 +4,9 @@ on two CPU cores. Whoever needs the Tagger calls shared.load_tagger, which waits
 (st.cache_resource computes a value once, other callers wait for it) under a spinner of its own."""
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
 import streamlit as st
 
@@ -25,20 +27,50 @@ def _loading(model_folder: str) -> threading.Thread:
     return thread
 
 
-def import_loader_modules() -> None:
-    """Import (and so compile) every module of ours that loading a model imports, before the thread:
-    CPython 3.11's compiler is not thread-safe, and a fresh checkout compiling them in the thread while
-    Streamlit parses the page raised "AST constructor recursion depth mismatch" on the page (seen in
-    the tests, twice). tests/test_background_load.py checks that the load then imports none."""
+def import_loader_modules(model_folder=None) -> None:
+    """Import what loading the model imports, before the thread, so that the thread parses no source.
+
+    CPython 3.11 counts the AST builder's recursion depth in one interpreter-wide counter (gh-106905):
+    a parse in the load thread beside Streamlit's parse of a page failed the page with "AST constructor
+    recursion depth mismatch" (fresh-clone CI, four times). Our modules compile on import; a transformer
+    encoder's first use imports about 1,600 modules, torch._dynamo among them, which parses builtins'
+    signatures. tests/test_background_load.py checks that the load then compiles nothing.
+    """
     import core.model.lac  # noqa: F401 (LAC's encoder: the fast model, a stacked model)
     import core.tagging.lite  # noqa: F401
     import core.tagging.predict  # noqa: F401
+    import safetensors.numpy  # noqa: F401 (the NumPy tagger's lazy imports)
+    import threadpoolctl  # noqa: F401
+
+    if model_folder is not None:
+        _warm_encoder_library(Path(model_folder))
+
+
+def _warm_encoder_library(folder: Path) -> None:
+    """Build and run a one-layer encoder of the model's type: the imports its first use makes are then
+    done (about 4 s on two cores, once per process; LAC-only models skip it)."""
+    try:
+        model_type = json.loads((folder / "config.json").read_text(encoding="utf-8"))["encoder"]["model_type"]
+    except (OSError, ValueError, KeyError, TypeError):  # LAC-only or no model: nothing to import
+        return
+    try:
+        import torch
+        from transformers import AutoConfig, AutoModel
+
+        config = AutoConfig.for_model(model_type, vocab_size=8, hidden_size=8, num_hidden_layers=1,
+                                      num_attention_heads=1, intermediate_size=8)
+        with torch.inference_mode():
+            ids = torch.zeros(1, 2, dtype=torch.long)
+            AutoModel.from_config(config, add_pooling_layer=False)(input_ids=ids, attention_mask=torch.ones_like(ids))
+    except Exception:  # the load itself will say what is wrong
+        pass
 
 
 def start(db) -> None:
     """Begin loading the active version's model unless that has begun already; never raises."""
-    import_loader_modules()
     try:
-        _loading(shared.model_folder(shared.active_version(db)))
+        folder = shared.model_folder(shared.active_version(db))
+        import_loader_modules(folder)
+        _loading(folder)
     except Exception:  # no model version: the sidebar says so
         pass

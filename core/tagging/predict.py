@@ -5,12 +5,11 @@ control characters) gets exactly one tag.
 """
 from __future__ import annotations
 
-import copy
-
 import torch
 
 from core.model.model import NerModel, load_model
 from core.tagging.batching import tag_pieces
+from core.tagging.onednn import onednn_linears
 from core.tagging.results import Entity, Tagged, strip_whitespace, tagged_result  # noqa: F401 (callers import them here)
 from core.threads import ThreadChooser
 
@@ -125,25 +124,3 @@ def quantize_attention(model: NerModel) -> NerModel:
         # torch 2.13 deprecates quantized tensors in favour of torchao; they still work.
         warnings.filterwarnings("ignore", message=".*quantized tensor creation functions.*")
         return quantize_dynamic(model, names, dtype=torch.qint8, inplace=False)
-
-
-def onednn_linears(model: NerModel, in_place: bool = False) -> NerModel:
-    """The model (a copy unless in_place) with its encoder's Linear layers on oneDNN, float32.
-
-    For inference only: the oneDNN layers keep their own copy of the weights and have no gradients.
-    """
-    from torch.utils.mkldnn import MkldnnLinear
-
-    if next(model.parameters()).device.type != "cpu":
-        raise ValueError(f"oneDNN layers run on the CPU only, the model is on {next(model.parameters()).device}")
-    model = model if in_place else copy.deepcopy(model)
-
-    def swap(module: torch.nn.Module) -> None:
-        for name, child in module.named_children():
-            if type(child) is torch.nn.Linear:  # not subclasses such as quantised layers
-                setattr(module, name, MkldnnLinear(child, torch.float32))
-            else:
-                swap(child)
-
-    swap(model.encoder)
-    return model
