@@ -19,6 +19,7 @@ CURVES_FILE = "curves.json"  # one row per epoch: losses, dev F1 (the Model scre
 SCORES_FILE = "scores.json"  # {evaluation set: evaluate() result} measured after training
 TRAINING_FILE = "training.json"  # how the run went: argv, device, settings, seconds
 MIXED_FILE = "mixed.json"  # a WiSE-FT mix's parts (python -m core.training.mix)
+COMBINED_FILE = "combined.json"  # a fold's two models and weight (python -m core.training.combine)
 HEADS = ("crf", "softmax")
 INITS = ("pretrained", "embeddings", "random")
 ENCODER_TYPES = ("transformer", "lac")  # lac: Baidu LAC's embedding + BiGRU alone (the fast model)

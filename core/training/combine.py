@@ -9,11 +9,9 @@ import argparse
 import sys
 
 from core.model.combine import fold_in
-from core.model.config import MIXED_FILE
+from core.model.config import COMBINED_FILE, MIXED_FILE
 from core.model.model import CURVES_FILE, TRAINING_FILE, load_model
 from core.training.mix import add_output_options, save_made_model
-
-COMBINED_FILE = "combined.json"
 
 
 def main(argv=None) -> int:
