@@ -51,6 +51,17 @@ def test_lite_tags_and_scores_as_the_torch_tagger_does(fast_model):
     assert LiteTagger.from_folder(fast_model, batch_size=1).tag_texts(TEXTS)[5].tags == got[5].tags
 
 
+def test_without_confidence_both_taggers_give_the_same_tags_and_no_confidences(fast_model):
+    for tagger in (LiteTagger.from_folder(fast_model), Tagger.from_folder(fast_model)):
+        full, tags_only = tagger.tag_texts(TEXTS), tagger.tag_texts(TEXTS, confidence=False)
+        assert [r.tags for r in tags_only] == [r.tags for r in full]
+        assert [[(e.start, e.end, e.label) for e in r.entities] for r in tags_only] == \
+            [[(e.start, e.end, e.label) for e in r.entities] for r in full]
+        assert all(c is None for r in tags_only for c in r.char_confidence)
+        assert all(e.confidence is None for r in tags_only for e in r.entities)
+        assert all(e.confidence is not None for r in full for e in r.entities)
+
+
 def test_viterbi_and_marginals_match_the_crf_ties_included():
     generator = torch.Generator().manual_seed(3)
     crf = CRF(9)

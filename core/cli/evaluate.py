@@ -88,7 +88,7 @@ def cmd_eval(args) -> int:
     tagger = _tagger(args.model, args.device, args.batch_size, args.engine)
     sentences = _checked_gold(args, sentences, tagger.tags)
     with _progress_bar(sum(len(s.chars) for s in sentences), args.quiet or args.json) as bar:
-        results = tagger.tag_texts([s.chars for s in sentences], progress=bar.update)
+        results = tagger.tag_texts([s.chars for s in sentences], progress=bar.update, confidence=False)
     ignore = set(args.ignore.split(",")) if args.ignore else set()
     gold = [drop_types(s.tags, ignore) for s in sentences]
     predicted = [drop_types(r.tags, ignore) for r in results]

@@ -9,10 +9,10 @@ from core.text import sentence_bounds
 
 def tag_pieces(texts, max_chunk: int, batch_size: int, max_tokens: int, run_batch: Callable,
                progress: Callable[[int], None] | None = None) -> tuple[list[list[int]], list[list]]:
-    """Per text: its tag ids and its characters' tag probabilities.
+    """Per text: its tag ids and its characters' tag probabilities (None where run_batch gave none).
 
     run_batch(character sequences) gives (best tag ids (batch, seq), probabilities (batch, seq,
-    tags)) as tensors or arrays; progress(n_chars) is called after each batch.
+    tags) or None) as tensors or arrays; progress(n_chars) is called after each batch.
     """
     pieces = sorted(((index, start, end) for index, text in enumerate(texts)
                      for start, end in sentence_bounds(text, max_chunk)), key=lambda piece: piece[2] - piece[1])
@@ -22,7 +22,8 @@ def tag_pieces(texts, max_chunk: int, batch_size: int, max_tokens: int, run_batc
         best, marginals = run_batch([texts[i][s:e] for i, s, e in batch])
         for row, (index, start, end) in enumerate(batch):
             tag_ids[index][start:end] = best[row, : end - start].tolist()
-            probs[index][start:end] = marginals[row, : end - start].tolist()
+            if marginals is not None:
+                probs[index][start:end] = marginals[row, : end - start].tolist()
         if progress is not None:
             progress(sum(e - s for _, s, e in batch))
     return tag_ids, probs

@@ -93,19 +93,21 @@ class LiteTagger:
     def tag(self, text: str) -> Tagged:
         return self.tag_texts([text])[0]
 
-    def tag_texts(self, texts, progress=None) -> list[Tagged]:
-        """Tag many texts; each is a str or a list of characters. progress(n_chars) is called per batch."""
+    def tag_texts(self, texts, progress=None, confidence: bool = True) -> list[Tagged]:
+        """Tag many texts; each is a str or a list of characters. progress(n_chars) is called per batch.
+        confidence=False skips the marginals (the confidences are None)."""
         from threadpoolctl import threadpool_limits
 
         texts = [text if isinstance(text, str) else list(text) for text in texts]
         with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
-            tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, self._run_batch,
-                                        progress)
+            run_batch = self._run_batch if confidence else lambda chunks: self._run_batch(chunks, confidence=False)
+            tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, run_batch, progress)
         return [tagged_result(text, [self.tags[i] for i in ids], p, self._tag_index)
                 for text, ids, p in zip(texts, tag_ids, probs)]
 
-    def _run_batch(self, chunks) -> tuple[np.ndarray, np.ndarray]:
-        """Best tag ids (batch, seq) and tag probabilities (batch, seq, tags) for character lists."""
+    def _run_batch(self, chunks, confidence: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Best tag ids (batch, seq) and tag probabilities (batch, seq, tags; None without confidence)
+        for character lists."""
         lengths = np.array([len(chunk) for chunk in chunks])
         width = int(lengths.max())
         ids = np.full((len(chunks), width), self.vocab.pad, dtype=np.int64)
@@ -118,6 +120,8 @@ class LiteTagger:
         # As Tagger does: whitespace never begins an entity (tagged_result trims one ending in it).
         emissions[spaces.T[:, :, None] & self._begin_tags] = -1e4
         crf = (self.transitions, self.start, self.end)
+        if not confidence:
+            return viterbi(emissions, lengths, *crf), None
         best = self._pool().submit(viterbi, emissions, lengths, *crf)  # beside the marginals, on the other core
         return best.result(), marginals(emissions, mask, *crf)
 

@@ -77,19 +77,21 @@ class Tagger:
         return self.tag_texts([text])[0]
 
     @torch.inference_mode()
-    def tag_texts(self, texts, progress=None) -> list[Tagged]:
-        """Tag many texts; each is a str or a list of characters. progress(n_chars) is called per batch."""
+    def tag_texts(self, texts, progress=None, confidence: bool = True) -> list[Tagged]:
+        """Tag many texts; each is a str or a list of characters. progress(n_chars) is called per batch.
+        confidence=False skips the CRF's marginals (the confidences are None), for callers that
+        write or score tags only."""
         if self.device.type == "cpu":
             self._threads.maybe_configure()
-        return self._tag_texts(texts, progress)
+        return self._tag_texts(texts, progress, confidence)
 
-    def _tag_texts(self, texts, progress) -> list[Tagged]:
+    def _tag_texts(self, texts, progress, confidence: bool = True) -> list[Tagged]:
         texts = [text if isinstance(text, str) else list(text) for text in texts]
-        tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, self._run_batch,
-                                    progress)
+        run_batch = self._run_batch if confidence else lambda chunks: self._run_batch(chunks, confidence=False)
+        tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, run_batch, progress)
         return [self._result(text, ids, p) for text, ids, p in zip(texts, tag_ids, probs)]
 
-    def _run_batch(self, chunks) -> tuple[torch.Tensor, torch.Tensor]:
+    def _run_batch(self, chunks, confidence: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
         input_ids, mask = self.model.batch_ids(chunks)
         spaces = torch.zeros_like(mask)
         for row, chunk in enumerate(chunks):
@@ -102,6 +104,8 @@ class Tagger:
         # the marginals consistent. An entity that would end in whitespace is trimmed in _result.
         emissions = emissions.masked_fill(spaces.to(self.device).bool().unsqueeze(2) & self._begin_tags, -1e4)
         best = self.model.decode(emissions, mask)
+        if not confidence:
+            return best.cpu(), None
         return best.cpu(), self.model.tag_probabilities(emissions, mask).cpu()
 
     def _result(self, text, ids: list[int], probs: list[list[float]]) -> Tagged:

@@ -16,7 +16,8 @@ class Entity:
     end: int  # exclusive
     label: str
     text: str
-    confidence: float  # lowest marginal probability of the entity's tags along its characters
+    confidence: float | None  # lowest marginal probability of the entity's tags along its characters
+    # (None when tagged with confidence=False: the CLI's tag and eval skip the marginals)
 
 
 @dataclass
@@ -45,9 +46,13 @@ def tagged_result(text, tags: list[str], probs, tag_index: dict[str, int]) -> Ta
     whitespace, orphan I_ repaired, each confidence the lowest of its characters' probabilities."""
     spans = [trimmed for span in tags_to_spans(tags) if (trimmed := strip_whitespace(span, text))]
     tags = spans_to_tags(spans, len(tags))  # repairs any orphan I_ the decoder produced
-    char_confidence = [p[tag_index[tag]] for p, tag in zip(probs, tags)]
-    entities = [Entity(s, e, label, "".join(text[s:e]), min(char_confidence[s:e])) for s, e, label in spans]
+    char_confidence = [None if p is None else p[tag_index[tag]] for p, tag in zip(probs, tags)]
+    entities = [Entity(s, e, label, "".join(text[s:e]), _lowest(char_confidence[s:e])) for s, e, label in spans]
     return Tagged("".join(text), tags, entities, char_confidence)
+
+
+def _lowest(confidences: list) -> float | None:
+    return None if None in confidences else min(confidences)
 
 
 def strip_whitespace(span: Span, text) -> Span | None:

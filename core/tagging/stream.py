@@ -82,7 +82,8 @@ def tag_file(tagger, source, output, tokens: bool, progress=None) -> dict:
                 n_bytes, n_chars = file.tell() - done, sum(len(part) for _, part, _ in batch)
                 done += n_bytes
                 step = None if progress is None else (lambda n: progress(n * n_bytes / max(n_chars, 1)))
-                for (_, _, last), result in zip(batch, tagger.tag_texts([part for _, part, _ in batch], step)):
+                results = tagger.tag_texts([part for _, part, _ in batch], step, confidence=False)  # tags only
+                for (_, _, last), result in zip(batch, results):
                     if result.tags:
                         out.write((" " if line_open else "") + " ".join(result.tags))
                         line_open = True
