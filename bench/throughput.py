@@ -6,8 +6,8 @@ naive loop that tags one sentence at a time with the same model, with identical 
 The naive loop cuts the text into the same sentences as the Tagger (core.text.sentence_bounds),
 then per sentence: encoder forward on a batch of one, whitespace forced to O as the Tagger does,
 pytorch-crf's decode, the same BIO repair. It computes no marginals; the Tagger does (confidences).
-For information, also timed: the Tagger with torch's own Linear layers (onednn=False: the
-batching alone), the seed's Tagger (64 sentences a batch whatever their length, onednn=False)
+For information, also timed: the Tagger with the other choice of Linear layers (oneDNN or
+torch's own; the Tagger's default depends on the model, core/tagging/predict.tuned_defaults), the seed's Tagger (64 sentences a batch whatever their length, onednn=False)
 and the opt-in Tagger(quantize="bf16"), and every candidate's floating-point rate
 is set against a 1024^3 float32 matmul's: the ceiling on any float32 speed-up over the naive loop.
 """
@@ -51,11 +51,12 @@ def main(argv=None) -> int:
     texts = msra_texts(args.chars)
     n = sum(map(len, texts))
     tagger = Tagger(model)
-    plain = Tagger(model, onednn=False)
+    other = Tagger(model, onednn=not tagger.onednn)
+    other_name = f"Tagger, onednn={other.onednn}"
     seed = Tagger(model, batch_size=64, max_tokens=10**9, onednn=False)
     bf16 = Tagger(model, quantize="bf16")
     print(f"{n:,} characters in {len(texts)} MSRA test lines; Tagger batch_size {tagger.batch_size}, "
-          f"max_tokens {tagger.max_tokens}")
+          f"max_tokens {tagger.max_tokens}, onednn {tagger.onednn}")
     ours = [r.tags for r in tagger.tag_texts(texts)]
     naive = naive_tags(model, texts, tagger.max_chunk)
     differing = sum(a != b for x, y in zip(ours, naive) for a, b in zip(x, y))
@@ -63,7 +64,7 @@ def main(argv=None) -> int:
     bf16_differing = sum(a != b for x, y in zip([r.tags for r in bf16.tag_texts(texts)], naive) for a, b in zip(x, y))
     times = interleaved({"naive loop": lambda: naive_tags(model, texts, tagger.max_chunk),
                          "Tagger": lambda: tagger.tag_texts(texts),
-                         "Tagger, onednn=False": lambda: plain.tag_texts(texts),
+                         other_name: lambda: other.tag_texts(texts),
                          "seed Tagger (64 sentences a batch, onednn=False)": lambda: seed.tag_texts(texts),
                          "Tagger, quantize='bf16'": lambda: bf16.tag_texts(texts)},
                         args.repeats, warmup=False)
@@ -86,7 +87,8 @@ def main(argv=None) -> int:
                    unit="chars/s", info=info, args=args,
                    extra={"differing_tags": differing, "matmul_gflops": matmul, "bf16_differing_tags": bf16_differing,
                           "bf16_chars_per_s": bf16_rate,
-                          "plain_linear_chars_per_s": n / median(times["Tagger, onednn=False"]),
+                          "tagger_onednn": tagger.onednn, "max_tokens": tagger.max_tokens,
+                          "other_linear_chars_per_s": n / median(times[other_name]),
                           "seed_tagger_chars_per_s": n / median(times["seed Tagger (64 sentences a batch, onednn=False)"])})
 
 

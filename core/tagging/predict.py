@@ -26,25 +26,28 @@ class Tagger:
 
     batch_size caps the sentences in a batch and max_tokens its padded size (sentences x longest):
     on CPU, batches of a few hundred tokens keep the activations in cache and ran faster than
-    64 long sentences at once (bench/README.md). onednn (default: on for CPU float32) runs the
-    encoder's Linear layers on oneDNN rather than torch's BLAS (MKL): the same float32 weights and
-    arithmetic up to summation order, 1.4x faster end to end on our AMD EPYC machines, where MKL
-    takes a generic code path. quantize is opt-in and changes the numbers a little:
+    64 long sentences at once (bench/README.md). onednn runs the encoder's Linear layers on oneDNN
+    rather than torch's BLAS (MKL): the same float32 weights and arithmetic up to summation order,
+    1.4x faster end to end for the 12-layer e5-small model on our AMD EPYC machines, where MKL
+    takes a generic code path. Both defaults depend on the model (tuned_defaults). quantize is opt-in and changes the numbers a little:
     "attention" makes the attention Linear layers int8 (dynamic quantisation; the feed-forward
     layers are where int8 costs F1), "bf16" runs the encoder under bfloat16 autocast (fast only on
     CPUs with native bf16, e.g. AVX512-BF16). bench/quantize.py measures the speed and the F1 of both.
     """
 
     def __init__(self, model: NerModel, batch_size: int = 64, max_chunk: int | None = None,
-                 max_tokens: int = 512, quantize: str | None = None, onednn: bool | None = None,
+                 max_tokens: int | None = None, quantize: str | None = None, onednn: bool | None = None,
                  copy_model: bool = True):
         if quantize not in QUANTIZE:
             raise ValueError(f"quantize must be one of {QUANTIZE}, got {quantize!r}")
+        tuned_tokens, tuned_onednn = tuned_defaults(model)
+        max_tokens = tuned_tokens if max_tokens is None else max_tokens
         if batch_size < 1 or max_tokens < 1:
             raise ValueError(f"batch_size and max_tokens must be positive, got {batch_size} and {max_tokens}")
         self.device = next(model.parameters()).device
         if onednn is None:  # bf16 autocast already runs its matmuls on oneDNN, and needs plain Linear
-            onednn = self.device.type == "cpu" and quantize != "bf16" and torch.backends.mkldnn.is_available()
+            onednn = (tuned_onednn and self.device.type == "cpu" and quantize != "bf16"
+                      and torch.backends.mkldnn.is_available())
         if quantize == "attention":
             model = quantize_attention(model)  # a copy
         if onednn:
@@ -110,6 +113,18 @@ class Tagger:
 
     def _result(self, text, ids: list[int], probs: list[list[float]]) -> Tagged:
         return tagged_result(text, [self.model.tags[i] for i in ids], probs, self._tag_index)
+
+
+def tuned_defaults(model: NerModel) -> tuple[int, bool]:
+    """(max_tokens, onednn) measured fastest for this kind of model on CPU (README, target 1a).
+
+    A model with a LAC BiGRU (the fast model, a stacked one) steps through a batch one character
+    at a time, so more sentences a step pay: the current default tagged 3,879 chars/s at 2,048
+    tokens against 3,378 at 512, and oneDNN's Linear layers made it slower at every size (2,885
+    at 2,048); the fast model on torch, 20,073 -> 28,973. A transformer alone: 512 and oneDNN.
+    """
+    has_lac = model.config.encoder_type == "lac" or model.config.stack is not None
+    return (2048, False) if has_lac else (512, True)
 
 
 def quantize_attention(model: NerModel) -> NerModel:
