@@ -72,7 +72,7 @@ class Interrupted:
     """A tagger interrupted (Ctrl-C) while it tags."""
     max_chunk = 510
 
-    def tag_texts(self, texts, progress=None):
+    def tag_texts(self, texts, progress=None, confidence=True):
         raise KeyboardInterrupt
 
 
