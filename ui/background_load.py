@@ -34,7 +34,7 @@ def import_loader_modules(model_folder=None) -> None:
     a parse in the load thread beside Streamlit's parse of a page failed the page with "AST constructor
     recursion depth mismatch" (fresh-clone CI, four times). Our modules compile on import; a transformer
     encoder's first use imports about 1,600 modules, torch._dynamo among them, which parses builtins'
-    signatures. tests/test_background_load.py checks that the load then compiles nothing.
+    signatures. tests/test_background_load.py checks that the load then calls ast.parse nowhere.
     """
     import core.model.lac  # noqa: F401 (LAC's encoder: the fast model, a stacked model)
     import core.tagging.lite  # noqa: F401
@@ -47,21 +47,18 @@ def import_loader_modules(model_folder=None) -> None:
 
 
 def _warm_encoder_library(folder: Path) -> None:
-    """Build and run a one-layer encoder of the model's type: the imports its first use makes are then
-    done (about 4 s on two cores, once per process; LAC-only models skip it)."""
+    """Import torch._dynamo, which a transformer encoder's first use imports and whose import parses
+    builtins' signatures (about 3 s on two cores, once per process; LAC-only models skip it).
+    Importing the encoder's modeling module here as well left a C++ thread that aborted this process
+    and the ones it spawns at exit ("terminate called without an active exception"), so the load
+    thread still imports that one: a module import compiles code but builds no AST objects."""
     try:
-        model_type = json.loads((folder / "config.json").read_text(encoding="utf-8"))["encoder"]["model_type"]
+        json.loads((folder / "config.json").read_text(encoding="utf-8"))["encoder"]["model_type"]
     except (OSError, ValueError, KeyError, TypeError):  # LAC-only or no model: nothing to import
         return
     try:
-        import torch
-        from transformers import AutoConfig, AutoModel
-
-        config = AutoConfig.for_model(model_type, vocab_size=8, hidden_size=8, num_hidden_layers=1,
-                                      num_attention_heads=1, intermediate_size=8)
-        with torch.inference_mode():
-            ids = torch.zeros(1, 2, dtype=torch.long)
-            AutoModel.from_config(config, add_pooling_layer=False)(input_ids=ids, attention_mask=torch.ones_like(ids))
+        import torch._dynamo  # noqa: F401
+        import transformers  # noqa: F401
     except Exception:  # the load itself will say what is wrong
         pass
 
