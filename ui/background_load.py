@@ -42,25 +42,21 @@ def import_loader_modules(model_folder=None) -> None:
     import safetensors.numpy  # noqa: F401 (the NumPy tagger's lazy imports)
     import threadpoolctl  # noqa: F401
 
-    if model_folder is not None:
-        _warm_encoder_library(Path(model_folder))
-
-
-def _warm_encoder_library(folder: Path) -> None:
-    """Import torch._dynamo, which a transformer encoder's first use imports and whose import parses
-    builtins' signatures (about 3 s on two cores, once per process; LAC-only models skip it).
-    Importing the encoder's modeling module here as well left a C++ thread that aborted this process
-    and the ones it spawns at exit ("terminate called without an active exception"), so the load
-    thread still imports that one: a module import compiles code but builds no AST objects."""
-    try:
-        json.loads((folder / "config.json").read_text(encoding="utf-8"))["encoder"]["model_type"]
-    except (OSError, ValueError, KeyError, TypeError):  # LAC-only or no model: nothing to import
-        return
-    try:
+    if model_folder is not None and _has_transformer(Path(model_folder)):
+        # About 3 s on two cores, once per process. Importing the encoder's modeling module here as
+        # well left a C++ thread that aborted this process and the ones it spawns at exit
+        # ("terminate called without an active exception"), so the load thread still imports that
+        # one: a module import compiles code but builds no AST objects.
         import torch._dynamo  # noqa: F401
         import transformers  # noqa: F401
-    except Exception:  # the load itself will say what is wrong
-        pass
+
+
+def _has_transformer(folder: Path) -> bool:
+    """Whether the model folder holds a transformer encoder (LAC-only models do not)."""
+    try:
+        return "encoder" in json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no model: the load itself will say what is wrong
+        return False
 
 
 def start(db) -> None:

@@ -29,7 +29,8 @@ class Tagger:
     64 long sentences at once (bench/README.md). onednn runs the encoder's Linear layers on oneDNN
     rather than torch's BLAS (MKL): the same float32 weights and arithmetic up to summation order,
     1.4x faster end to end for the 12-layer e5-small model on our AMD EPYC machines, where MKL
-    takes a generic code path. Both defaults depend on the model (tuned_defaults). quantize is opt-in and changes the numbers a little:
+    takes a generic code path. Both defaults depend on the model (tuned_defaults).
+    quantize is opt-in and changes the numbers a little:
     "attention" makes the attention Linear layers int8 (dynamic quantisation; the feed-forward
     layers are where int8 costs F1), "bf16" runs the encoder under bfloat16 autocast (fast only on
     CPUs with native bf16, e.g. AVX512-BF16). bench/quantize.py measures the speed and the F1 of both.
