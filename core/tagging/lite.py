@@ -15,6 +15,7 @@ step), and BLAS's own threads only waited for a core on a machine busy with othe
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +101,7 @@ class LiteTagger:
 
         texts = [text if isinstance(text, str) else list(text) for text in texts]
         with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
-            run_batch = self._run_batch if confidence else lambda chunks: self._run_batch(chunks, confidence=False)
+            run_batch = partial(self._run_batch, confidence=confidence)
             tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, run_batch, progress)
         return [tagged_result(text, [self.tags[i] for i in ids], p, self._tag_index)
                 for text, ids, p in zip(texts, tag_ids, probs)]

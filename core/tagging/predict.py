@@ -5,6 +5,8 @@ control characters) gets exactly one tag.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 
 from core.model.model import NerModel, load_model
@@ -91,7 +93,7 @@ class Tagger:
 
     def _tag_texts(self, texts, progress, confidence: bool = True) -> list[Tagged]:
         texts = [text if isinstance(text, str) else list(text) for text in texts]
-        run_batch = self._run_batch if confidence else lambda chunks: self._run_batch(chunks, confidence=False)
+        run_batch = partial(self._run_batch, confidence=confidence)
         tag_ids, probs = tag_pieces(texts, self.max_chunk, self.batch_size, self.max_tokens, run_batch, progress)
         return [self._result(text, ids, p) for text, ids, p in zip(texts, tag_ids, probs)]
 
